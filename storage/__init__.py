@@ -1,0 +1,1 @@
+"""The article store and database. Knows nothing of Telegram."""
