@@ -1,0 +1,232 @@
+"""The database schema: one place for every table, ready for Alembic's autogenerate.
+
+Datetimes are stored as naive UTC and read back as timezone-aware UTC (``UTCDateTime``), so SQLite and
+PostgreSQL compare them the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only aliases rowid (and so autoincrements) for a column declared exactly INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class StoreState(Base):
+    """Key/value facts about the store itself, such as when its baseline sync happened."""
+
+    __tablename__ = "store_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    url_key: Mapped[str] = mapped_column(Text, unique=True)
+    web_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(Text)
+    amp_web_url: Mapped[str | None] = mapped_column(Text)
+    cdn_amp_web_url: Mapped[str | None] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    heat: Mapped[int | None] = mapped_column(Integer)
+    published_flag: Mapped[bool | None] = mapped_column(Boolean)
+    provider_name: Mapped[str | None] = mapped_column(Text)
+    provider_domain: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    secured: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set while no file holds the article; it then leaves listings and pending pushes.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_articles_live_published", "withdrawn_at", "published_at"),)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class TopicAlias(Base):
+    __tablename__ = "topic_aliases"
+    alias_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+
+
+class ArticleTopic(Base):
+    __tablename__ = "article_topics"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    # The spelling this article used; the topic's display name comes from the earliest article.
+    label: Mapped[str] = mapped_column(Text)
+    # Copied from the article so "newest of topic X" is one index range scan.
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_article_topics_topic_published", "topic_id", "published_at"),)
+
+
+class ArticleImage(Base):
+    __tablename__ = "article_images"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    is_cached: Mapped[bool | None] = mapped_column(Boolean)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RelatedLinkRow(Base):
+    __tablename__ = "related_links"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    web_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amp_web_url: Mapped[str | None] = mapped_column(Text)
+    cdn_amp_web_url: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(Text)
+    provider_name: Mapped[str | None] = mapped_column(Text)
+    provider_domain: Mapped[str | None] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    image_url: Mapped[str | None] = mapped_column(Text)
+
+
+class ContentFile(Base):
+    """One file under the content folder, as last seen; the key to incremental syncs."""
+
+    __tablename__ = "content_files"
+    path: Mapped[str] = mapped_column(Text, primary_key=True)  # POSIX, relative to the content folder
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FanoutJob(Base):
+    """Marks an article as new: written in the same transaction that first stores it."""
+
+    __tablename__ = "fanout_jobs"
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Highest chat id already expanded into deliveries; expansion resumes after it.
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Chat(Base):
+    """A reader's chat. Only the id, kind and language are kept: nothing more personal."""
+
+    __tablename__ = "chats"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16), default="private")
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | blocked
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChatPreferences(Base):
+    """Per-chat settings, one typed column each so fan-out can filter on them in SQL."""
+
+    __tablename__ = "chat_preferences"
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    min_quality: Mapped[int] = mapped_column(Integer, default=0)
+    image_previews: Mapped[bool] = mapped_column(Boolean, default=True)
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Subscription(Base):
+    """A destination (chat, forum thread; 0 = none) following a topic."""
+
+    __tablename__ = "subscriptions"
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_subscriptions_topic_chat", "topic_id", "chat_id"),)
+
+
+class Delivery(Base):
+    """One push of one article to one destination: the idempotent delivery ledger."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "chat_id", "thread_id", name="uq_deliveries_destination"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_status_sent", "status", "sent_at"),
+        Index("ix_deliveries_chat_status", "chat_id", "thread_id", "status"),
+    )

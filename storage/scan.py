@@ -1,0 +1,108 @@
+"""The disk side of a sync: which content files changed since the database last saw them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storage.articles import ArticleDoc
+from storage.diagnostics import Diagnostic
+from storage.files import display_path, iter_article_files, read_article_file
+from storage.parsing import parse_article
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    """What the database remembers of a file."""
+
+    size: int
+    mtime_ns: int
+    content_hash: str
+    article_id: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """A file whose content differs from what the database holds: parsed, or failed to parse."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    article: ArticleDoc | None
+    diagnostics: tuple[Diagnostic, ...]
+    duplicate_of: str | None = None  # the file that holds this file's article
+
+
+@dataclass(slots=True)
+class FolderState:
+    """The stat pass: which files exist, and which must be read because their size or mtime moved."""
+
+    present: set[str] = field(default_factory=set)
+    unchanged: int = 0
+    to_read: list[str] = field(default_factory=list)  # sorted, like the walk
+    gone: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """Files read, hashed and parsed in one batch."""
+
+    touched: list[tuple[str, int, int]] = field(default_factory=list)  # same bytes, new size/mtime
+    changed: list[ChangedFile] = field(default_factory=list)
+    unreadable: list[ChangedFile] = field(default_factory=list)  # vanished, too big, outside the folder
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_folder(
+    root: Path, known: Mapping[str, KnownFile], progress: Callable[[int], None] | None = None
+) -> FolderState:
+    """Stat every article file; files that failed last time are read again, so errors are re-reported."""
+    state = FolderState()
+    for count, path in enumerate(iter_article_files(root), start=1):
+        if progress is not None:
+            progress(count)
+        rel = path.relative_to(root).as_posix()
+        state.present.add(rel)
+        seen = known.get(rel)
+        if seen is not None and seen.last_error is None:
+            try:
+                stat = path.stat()
+            except OSError:
+                stat = None
+            if stat is not None and stat.st_size == seen.size and stat.st_mtime_ns == seen.mtime_ns:
+                state.unchanged += 1
+                continue
+        state.to_read.append(rel)
+    state.gone = set(known) - state.present
+    return state
+
+
+def read_files(
+    root: Path, rels: Sequence[str], good_hashes: Mapping[str, str], display_prefix: str, max_bytes: int
+) -> ReadResult:
+    """Read, hash and parse ``rels``; a file whose bytes match its last good hash is only "touched".
+
+    A plain function of picklable arguments, so large imports can run it in a worker process.
+    """
+    result = ReadResult()
+    for rel in rels:
+        shown = display_path(display_prefix, rel)
+        read = read_article_file(root / rel, root, shown, max_bytes)
+        if read.data is None:
+            result.unreadable.append(ChangedFile(rel, read.size, read.mtime_ns, "", None, read.diagnostics))
+            continue
+        digest = content_hash(read.data)
+        if good_hashes.get(rel) == digest:
+            result.touched.append((rel, read.size, read.mtime_ns))
+            continue
+        parsed = parse_article(read.data, shown, max_bytes)
+        diagnostics = read.diagnostics + parsed.diagnostics
+        result.changed.append(ChangedFile(rel, read.size, read.mtime_ns, digest, parsed.article, diagnostics))
+    return result

@@ -1,0 +1,497 @@
+"""Sync the content folder into the database: add, update, withdraw and restore articles.
+
+One sync = a disk scan (``storage.scan``), identity resolution (one live file per normalized ``webUrl``),
+then short write transactions in batches. An article first stored after the store's baseline gets a
+fan-out job in the same transaction: that row is what "new" means to the push pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.articles import ArticleDoc
+from storage.database import Database
+from storage.diagnostics import Diagnostic
+from storage.files import display_path
+from storage.models import (
+    Article,
+    ArticleImage,
+    ArticleTopic,
+    Base,
+    ContentFile,
+    FanoutJob,
+    RelatedLinkRow,
+    StoreState,
+)
+from storage.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
+from storage.topic_index import TopicIndex
+from storage.topics import TopicCatalog, load_topic_catalog
+
+BATCH_FILES = 500
+PARALLEL_MIN_FILES = 2_000  # below this, a worker process costs more than it saves
+PARSE_WORKERS = 2  # with the writer in this process, enough to keep two cores busy
+BASELINE_KEY = "baseline_at"
+TOPICS_FILE = "topics.yaml"
+
+Clock = Callable[[], datetime]
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model: bulk paths skip the ORM's per-object bookkeeping."""
+    return cast(Table, model.__table__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync did, for the CLI summary, ``/reload`` and the logs."""
+
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    restored: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    baseline: bool = False
+    new_article_ids: list[int] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.added + self.updated + self.moved + self.restored + self.withdrawn
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if not d.is_error)
+
+    def summary_line(self) -> str:
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.moved} moved, {self.restored} restored, "
+            f"{self.withdrawn} withdrawn, {self.unchanged} unchanged, {self.errors} files with errors, "
+            f"{self.warnings} warnings"
+        )
+        if self.baseline:
+            line += " (baseline: existing articles are not pushed)"
+        elif self.new_article_ids:
+            line += f"; {len(self.new_article_ids)} new for push"
+        return line
+
+
+def article_row(doc: ArticleDoc, now: datetime) -> dict[str, Any]:
+    provider = doc.provider
+    return {
+        "url_key": doc.url_key,
+        "web_url": doc.web_url,
+        "title": doc.title,
+        "excerpt": doc.excerpt,
+        "category": doc.category,
+        "type": doc.type,
+        "amp_web_url": doc.amp_web_url,
+        "cdn_amp_web_url": doc.cdn_amp_web_url,
+        "quality": doc.quality,
+        "heat": doc.heat,
+        "published_flag": doc.published,
+        "provider_name": provider.name if provider else None,
+        "provider_domain": provider.domain if provider else None,
+        "published_at": doc.published_at,
+        "secured": doc.secured,
+        "body": doc.body,
+        "extra": doc.extra,
+        "updated_at": now,
+        "withdrawn_at": None,
+    }
+
+
+class ContentSync:
+    """Keeps the database in step with one content folder; syncs never overlap."""
+
+    def __init__(
+        self,
+        db: Database,
+        root: Path,
+        *,
+        display_prefix: str | None = None,
+        max_bytes: int = 1 << 20,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.root = root
+        self.display_prefix = root.as_posix() if display_prefix is None else display_prefix
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self._lock = asyncio.Lock()
+
+    async def sync(
+        self, *, push_existing: bool = False, progress: Callable[[int], None] | None = None
+    ) -> SyncReport:
+        async with self._lock:
+            return await self._sync(push_existing=push_existing, progress=progress)
+
+    async def _sync(self, *, push_existing: bool, progress: Callable[[int], None] | None) -> SyncReport:
+        report = SyncReport()
+        if not self.root.is_dir():
+            report.errors = 1
+            report.diagnostics.append(
+                Diagnostic(self.display_prefix or ".", "error", "content folder does not exist")
+            )
+            return report
+        async with self.db.read() as session:
+            known = {
+                row.path: KnownFile(row.size, row.mtime_ns, row.content_hash, row.article_id, row.last_error)
+                for row in (await session.execute(select(ContentFile))).scalars()
+            }
+            baseline_done = await session.get(StoreState, BASELINE_KEY) is not None
+        report.baseline = not baseline_done
+        mark_new = baseline_done or push_existing
+
+        catalog, catalog_diagnostics = self._load_catalog()
+        report.diagnostics.extend(catalog_diagnostics)
+        state = await asyncio.to_thread(stat_folder, self.root, known, progress)
+        report.unchanged = state.unchanged
+        # Every present file that holds an article keeps it against newcomers (the first path wins ties).
+        holders: dict[int, str] = {}
+        for path in sorted(state.present):
+            seen = known.get(path)
+            if seen is not None and seen.article_id is not None:
+                holders.setdefault(seen.article_id, path)
+        previous = {path: seen.article_id for path, seen in known.items()}
+        index = TopicIndex(catalog)
+        now = self.clock()
+        async with self.db.write() as session:
+            await index.load(session)
+            await index.apply_catalog(session)
+
+        claimed: dict[str, str] = {}
+        failures: list[ChangedFile] = []
+        orphans: set[int] = {a for p in state.gone if (a := known[p].article_id) is not None}
+        async for part in self._read_batches(state.to_read, known):
+            winners: list[ChangedFile] = []
+            for changed in part.changed:
+                if changed.article is None:
+                    failures.append(changed)
+                elif (first := claimed.setdefault(changed.article.url_key, changed.path)) != changed.path:
+                    failures.append(self._duplicate(changed, first))
+                else:
+                    winners.append(changed)
+                if (held := previous.get(changed.path)) is not None:
+                    orphans.add(held)
+            failures.extend(part.unreadable)
+            report.unchanged += len(part.touched)
+            report.diagnostics.extend(d for c in winners for d in c.diagnostics)
+            async with self.db.write() as session:
+                if part.touched:
+                    await session.execute(
+                        update(ContentFile),
+                        [{"path": p, "size": s, "mtime_ns": m, "seen_at": now} for p, s, m in part.touched],
+                    )
+                if winners:
+                    await self._apply_batch(session, winners, holders, previous, index, now, mark_new, report)
+        async with self.db.write() as session:
+            await self._record_failures(session, failures, known, now, report)
+            if state.gone:
+                await session.execute(delete(ContentFile).where(ContentFile.path.in_(sorted(state.gone))))
+            await self._withdraw_orphans(session, orphans, index, now, report)
+            await index.refresh_names(session)
+            if not baseline_done:
+                session.add(StoreState(key=BASELINE_KEY, value=now.isoformat()))
+        report.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
+        return report
+
+    async def _read_batches(self, paths: list[str], known: dict[str, KnownFile]) -> AsyncIterator[ReadResult]:
+        """Read and parse ``paths`` in batches, in order; a large import parses in a worker process.
+
+        The worker parses batch k+1 while this process writes batch k, so a cold import uses two cores.
+        """
+        good = {p: seen.content_hash for p in paths if (seen := known.get(p)) and seen.last_error is None}
+        chunks = [paths[i : i + BATCH_FILES] for i in range(0, len(paths), BATCH_FILES)]
+        loop = asyncio.get_running_loop()
+
+        def submit(pool: Executor | None, chunk: list[str]) -> asyncio.Future[ReadResult]:
+            hashes = {p: good[p] for p in chunk if p in good}
+            return loop.run_in_executor(
+                pool, read_files, self.root, chunk, hashes, self.display_prefix, self.max_bytes
+            )
+
+        if len(paths) < PARALLEL_MIN_FILES:
+            for chunk in chunks:
+                yield await submit(None, chunk)
+            return
+        with ProcessPoolExecutor(
+            max_workers=PARSE_WORKERS, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            pending = [submit(pool, chunk) for chunk in chunks]
+            try:
+                for future in pending:
+                    yield await future
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _load_catalog(self) -> tuple[TopicCatalog, list[Diagnostic]]:
+        path = self.root / TOPICS_FILE
+        if not path.is_file():
+            return TopicCatalog(), []
+        catalog, diagnostics = load_topic_catalog(path, display_path(self.display_prefix, TOPICS_FILE))
+        return catalog, list(diagnostics)
+
+    def _duplicate(self, changed: ChangedFile, holder: str) -> ChangedFile:
+        assert changed.article is not None
+        mine, kept = (
+            display_path(self.display_prefix, changed.path),
+            display_path(self.display_prefix, holder),
+        )
+        message = (
+            f"duplicate webUrl: {mine} and {kept} are the same article ({changed.article.url_key}); "
+            f"{kept} is kept"
+        )
+        error = Diagnostic(mine, "error", message)
+        return ChangedFile(
+            changed.path,
+            changed.size,
+            changed.mtime_ns,
+            changed.content_hash,
+            None,
+            (error,),
+            duplicate_of=holder,
+        )
+
+    async def _apply_batch(
+        self,
+        session: AsyncSession,
+        batch: list[ChangedFile],
+        holders: dict[int, str],
+        previous: dict[str, int | None],
+        index: TopicIndex,
+        now: datetime,
+        mark_new: bool,
+        report: SyncReport,
+    ) -> None:
+        docs = {c.path: c.article for c in batch if c.article is not None}
+        keys = [doc.url_key for doc in docs.values()]
+        existing = {
+            url_key: (article_id, withdrawn_at)
+            for url_key, article_id, withdrawn_at in (
+                await session.execute(
+                    select(Article.url_key, Article.id, Article.withdrawn_at).where(Article.url_key.in_(keys))
+                )
+            )
+        }
+        new_rows: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        file_rows: list[dict[str, Any]] = []
+        article_ids: dict[str, int] = {}
+        for changed in batch:
+            doc = changed.article
+            assert doc is not None
+            found = existing.get(doc.url_key)
+            if found is None:
+                new_rows.append({**article_row(doc, now), "first_seen_at": now})
+                continue
+            article_id, withdrawn_at = found
+            # An article that another present file holds makes this file a duplicate, not an update.
+            holder = holders.get(article_id)
+            if holder is not None and holder != changed.path:
+                duplicate = self._duplicate(changed, holder)
+                report.errors += 1
+                report.diagnostics.extend(duplicate.diagnostics)
+                file_rows.append(self._file_row(duplicate, None, now))
+                continue
+            article_ids[changed.path] = article_id
+            updates.append({"id": article_id, **article_row(doc, now)})
+            if withdrawn_at is not None:
+                report.restored += 1
+            elif previous.get(changed.path) == article_id:
+                report.updated += 1
+            else:
+                report.moved += 1
+        if new_rows:
+            # A plain executemany, then one lookup: SQLite's RETURNING would cost one statement per row.
+            await session.execute(insert(table(Article)), new_rows)
+            inserted = await session.execute(
+                select(Article.url_key, Article.id).where(
+                    Article.url_key.in_([r["url_key"] for r in new_rows])
+                )
+            )
+            by_key: dict[str, int] = {url_key: article_id for url_key, article_id in inserted}
+            for changed in batch:
+                assert changed.article is not None
+                if changed.path not in article_ids and changed.article.url_key in by_key:
+                    article_ids[changed.path] = by_key[changed.article.url_key]
+            report.added += len(new_rows)
+            if mark_new:
+                jobs = [
+                    {
+                        "article_id": by_key[row["url_key"]],
+                        "created_at": now,
+                        "due_at": max(now, row["published_at"]),
+                        "cursor": 0,
+                    }
+                    for row in new_rows
+                ]
+                await session.execute(insert(table(FanoutJob)), jobs)
+                report.new_article_ids.extend(job["article_id"] for job in jobs)
+        if updates:
+            await session.execute(update(Article), updates)
+        live = {path: article_ids[path] for path in docs if path in article_ids}
+        await self._replace_children(session, live, docs, index)
+        for changed in batch:
+            if changed.path in live:
+                file_rows.append(self._file_row(changed, live[changed.path], now))
+        await self._upsert_files(session, file_rows)
+
+    async def _replace_children(
+        self,
+        session: AsyncSession,
+        live: dict[str, int],
+        docs: dict[str, ArticleDoc],
+        index: TopicIndex,
+    ) -> None:
+        ids = sorted(set(live.values()))
+        if not ids:
+            return
+        old_topics = await session.execute(
+            select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(ids))
+        )
+        index.touched.update(old_topics.scalars())
+        for model in (ArticleTopic, ArticleImage, RelatedLinkRow):
+            await session.execute(delete(model).where(model.article_id.in_(ids)))
+        topic_rows: list[dict[str, Any]] = []
+        image_rows: list[dict[str, Any]] = []
+        related_rows: list[dict[str, Any]] = []
+        for path, article_id in live.items():
+            doc = docs[path]
+            for topic_id, label in await index.ids_for(session, doc.topics):
+                topic_rows.append(
+                    {
+                        "article_id": article_id,
+                        "topic_id": topic_id,
+                        "label": label,
+                        "published_at": doc.published_at,
+                    }
+                )
+            for position, image in enumerate(doc.images):
+                image_rows.append(
+                    {
+                        "article_id": article_id,
+                        "position": position,
+                        "url": image.url,
+                        "width": image.width,
+                        "height": image.height,
+                        "is_cached": image.is_cached,
+                        "extra": image.extra,
+                    }
+                )
+            for position, link in enumerate(doc.related):
+                related_rows.append(
+                    {
+                        "article_id": article_id,
+                        "position": position,
+                        "web_url": link.web_url,
+                        "title": link.title,
+                        "excerpt": link.excerpt,
+                        "published_at": link.published_at,
+                        "amp_web_url": link.amp_web_url,
+                        "cdn_amp_web_url": link.cdn_amp_web_url,
+                        "type": link.type,
+                        "provider_name": link.provider.name if link.provider else None,
+                        "provider_domain": link.provider.domain if link.provider else None,
+                        "quality": link.quality,
+                        "image_url": link.images[0].url if link.images else None,
+                    }
+                )
+        for model, rows in (
+            (ArticleTopic, topic_rows),
+            (ArticleImage, image_rows),
+            (RelatedLinkRow, related_rows),
+        ):
+            if rows:
+                await session.execute(insert(table(model)), rows)
+
+    def _file_row(self, changed: ChangedFile, article_id: int | None, now: datetime) -> dict[str, Any]:
+        errors = [d for d in changed.diagnostics if d.is_error]
+        return {
+            "path": changed.path,
+            "size": changed.size,
+            "mtime_ns": changed.mtime_ns,
+            "content_hash": changed.content_hash,
+            "article_id": article_id,
+            "last_error": str(errors[0]) if errors else None,
+            "seen_at": now,
+        }
+
+    async def _upsert_files(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        await session.execute(delete(ContentFile).where(ContentFile.path.in_([r["path"] for r in rows])))
+        await session.execute(insert(table(ContentFile)), rows)
+
+    async def _record_failures(
+        self,
+        session: AsyncSession,
+        failures: list[ChangedFile],
+        known: dict[str, KnownFile],
+        now: datetime,
+        report: SyncReport,
+    ) -> None:
+        """Remember failing files; a file that was good keeps its last good article live."""
+        rows = []
+        for changed in failures:
+            report.errors += 1
+            report.diagnostics.extend(changed.diagnostics)
+            seen = known.get(changed.path)
+            keep = None if changed.duplicate_of or seen is None else seen.article_id
+            rows.append(self._file_row(changed, keep, now))
+        await self._upsert_files(session, rows)
+
+    async def _withdraw_orphans(
+        self,
+        session: AsyncSession,
+        candidates: set[int],
+        index: TopicIndex,
+        now: datetime,
+        report: SyncReport,
+    ) -> None:
+        """Withdraw articles that no file holds any more."""
+        if not candidates:
+            return
+        held = set(
+            (
+                await session.execute(
+                    select(ContentFile.article_id).where(ContentFile.article_id.in_(sorted(candidates)))
+                )
+            ).scalars()
+        )
+        orphans = sorted(candidates - held)
+        if not orphans:
+            return
+        result = await session.execute(
+            update(Article)
+            .where(Article.id.in_(orphans), Article.withdrawn_at.is_(None))
+            .values(withdrawn_at=now, updated_at=now)
+        )
+        report.withdrawn += result.rowcount  # type: ignore[attr-defined]
+        topics = await session.execute(
+            select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(orphans))
+        )
+        index.touched.update(topics.scalars())
+
+
+async def count_live_articles(session: AsyncSession) -> int:
+    return (
+        await session.scalar(select(func.count()).select_from(Article).where(Article.withdrawn_at.is_(None)))
+        or 0
+    )
