@@ -1,0 +1,144 @@
+"""Checks every write to a chat passes: the chat exists, the bot may post, flood limits allow it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from bot.emulator.calls import Call
+from bot.emulator.errors import ApiError, bad_request, forbidden, not_implemented, too_many_requests
+from bot.emulator.links import LinkError, checked_link
+from bot.emulator.markup import check_reply_markup
+from bot.emulator.objects import reply_target
+from bot.emulator.state import ChatInfo
+
+# Real Bot API features the emulator does not model; using one fails loudly instead of being ignored.
+UNMODELED_PARAMS: Mapping[str, str] = MappingProxyType(
+    {
+        "business_connection_id": "business connections",
+        "direct_messages_topic_id": "direct messages topics",
+        "suggested_post_parameters": "suggested posts",
+        "rich_message": "rich messages",
+        "inline_message_id": "inline messages (inline_message_id)",
+        "message_effect_id": "message effects",
+    }
+)
+_KICKED: Mapping[str, str] = MappingProxyType(
+    {
+        "private": "bot was blocked by the user",
+        "group": "bot was kicked from the group chat",
+        "supergroup": "bot was kicked from the supergroup chat",
+        "channel": "bot was kicked from the channel chat",
+    }
+)
+_LEFT: Mapping[str, str] = MappingProxyType(
+    {
+        "group": "bot is not a member of the group chat",
+        "supergroup": "bot is not a member of the supergroup chat",
+        "channel": "bot is not a member of the channel chat",
+    }
+)
+
+
+def refuse_unmodeled(call: Call) -> None:
+    """Fail with 501 when the call uses a parameter whose feature the emulator does not model."""
+    for name, feature in UNMODELED_PARAMS.items():
+        if name in call.params:
+            raise not_implemented(feature)
+
+
+def writable_chat(call: Call, chat_ref: Any) -> ChatInfo:
+    """The chat a send or edit targets, or the 400/403 Telegram answers instead."""
+    state = call.state
+    injected = state.faults.chat_error(chat_ref)
+    if injected is not None:
+        raise injected
+    chat = state.chat(chat_ref)
+    if chat is None:
+        raise bad_request("chat not found")
+    injected = state.faults.chat_error(chat.id)
+    if injected is not None:
+        raise injected
+    if chat.bot_status == "kicked":
+        raise forbidden(_KICKED[chat.type])
+    if chat.bot_status == "left" and not chat.private:
+        raise forbidden(_LEFT[chat.type])
+    if chat.type == "channel" and chat.bot_status != "administrator":
+        raise bad_request("need administrator rights in the channel chat")
+    return chat
+
+
+def checked_thread(chat: ChatInfo, thread_id: int | None) -> int | None:
+    """The forum topic to post in; an unknown topic of a forum is refused."""
+    if thread_id is None:
+        return None
+    if chat.is_forum and thread_id not in chat.threads:
+        raise bad_request("message thread not found")
+    return thread_id
+
+
+def checked_markup(call: Call, *, inline_only: bool = False) -> dict[str, Any] | None:
+    """Validated ``reply_markup``; legal oddities become recorded warnings."""
+    button_fields = {field.name for field in call.state.spec.types["InlineKeyboardButton"].fields}
+    checked = check_reply_markup(call.params.get("reply_markup"), button_fields, inline_only=inline_only)
+    for warning in checked.warnings:
+        call.warn(warning)
+    return checked.markup
+
+
+def checked_preview(call: Call) -> dict[str, Any] | None:
+    """Validated ``link_preview_options``: a given URL must be a public http(s) link."""
+    options = call.params.get("link_preview_options")
+    if options is None:
+        return None
+    url = options.get("url")
+    if url is not None:
+        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+            raise bad_request(f"link preview URL {url!r} is invalid: Unsupported URL protocol")
+        try:
+            checked_link(url)
+        except LinkError as error:
+            raise bad_request(f"link preview URL {url!r} is invalid: {error}") from error
+    if options.get("prefer_small_media") and options.get("prefer_large_media"):
+        call.warn("link_preview_options asks for both small and large media")
+    return dict(options)
+
+
+def checked_reply(call: Call, chat: ChatInfo) -> int | None:
+    """The id of the message replied to, or the 400 for a reply to a missing message."""
+    reply = call.params.get("reply_parameters")
+    if not reply:
+        return None
+    message_id = reply.get("message_id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        raise bad_request("can't parse reply parameters: Can't find field \"message_id\"")
+    if reply.get("chat_id") not in (None, chat.id, chat.username and f"@{chat.username}"):
+        raise not_implemented("replies to messages in other chats")
+    if reply_target(call.state, chat.id, message_id) is not None:
+        return message_id
+    if reply.get("allow_sending_without_reply"):
+        return None
+    raise bad_request("message to be replied not found")
+
+
+def flood_check(call: Call, chat: ChatInfo, *, counts_global: bool) -> None:
+    """Raise 429 if the flood limits refuse this call now; otherwise nothing is consumed yet."""
+    paid = bool(call.params.get("allow_paid_broadcast"))
+    wait = call.state.limiter.retry_after(
+        chat.id, private=chat.private, counts_global=counts_global, paid=paid
+    )
+    if wait is not None:
+        raise too_many_requests(wait)
+
+
+def consume_slot(call: Call, chat: ChatInfo, *, counts_global: bool) -> None:
+    """Account for a call that is about to succeed."""
+    call.state.limiter.record(chat.id, private=chat.private, counts_global=counts_global)
+
+
+def require(call: Call, name: str, error: ApiError) -> Any:
+    """A parameter the spec marks optional but this use needs."""
+    if name not in call.params:
+        raise error
+    return call.params[name]

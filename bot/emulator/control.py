@@ -1,0 +1,210 @@
+"""The ``/_emulator/`` HTTP control API: the Python control API for people with curl.
+
+Every endpoint answers ``{"ok": true, "result": …}`` or, for a bad request, HTTP 400 with
+``{"ok": false, "error": "…"}``. docs/emulator.md shows each one with a curl example.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.emulator.faults import Faults
+
+if TYPE_CHECKING:
+    from bot.emulator.server import BotApiEmulator
+
+PREFIX = "/_emulator"
+Route = Callable[[web.Request], Awaitable[Any]]
+
+
+def add_routes(app: web.Application, emulator: BotApiEmulator) -> None:
+    """Register every control endpoint on ``app``."""
+    routes = _Routes(emulator)
+    table: list[tuple[str, str, Route]] = [
+        ("GET", "", routes.index),
+        ("GET", "/", routes.index),
+        ("POST", "/updates/message", routes.message),
+        ("POST", "/updates/callback", routes.callback),
+        ("POST", "/updates/member", routes.member),
+        ("GET", "/sent", routes.sent),
+        ("GET", "/calls", routes.calls),
+        ("GET", "/callbacks", routes.callbacks),
+        ("GET", "/stats", routes.stats),
+        ("GET", "/violations", routes.violations),
+        ("GET", "/faults", routes.get_faults),
+        ("POST", "/faults", routes.set_faults),
+        ("GET", "/limits", routes.get_limits),
+        ("POST", "/limits", routes.set_limits),
+        ("POST", "/chats", routes.chats),
+        ("GET", "/bot", routes.get_bot),
+        ("POST", "/bot", routes.set_bot),
+        ("POST", "/reset", routes.reset),
+    ]
+    for http_method, path, handler in table:
+        app.router.add_route(http_method, PREFIX + path, _json_endpoint(handler))
+
+
+def _json_endpoint(handler: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def endpoint(request: web.Request) -> web.Response:
+        try:
+            result = await handler(request)
+        except (ValueError, TypeError, KeyError) as error:
+            return web.json_response({"ok": False, "error": str(error)}, status=400)
+        return web.json_response({"ok": True, "result": result})
+
+    return endpoint
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.body_exists:
+        return {}
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _int_query(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    return int(value) if value not in (None, "") else None
+
+
+class _Routes:
+    def __init__(self, emulator: BotApiEmulator) -> None:
+        self.emulator = emulator
+
+    async def index(self, request: web.Request) -> dict[str, Any]:
+        return {
+            "bot_api": self.emulator.spec.version,
+            "endpoints": [
+                "POST /_emulator/updates/message",
+                "POST /_emulator/updates/callback",
+                "POST /_emulator/updates/member",
+                "GET /_emulator/sent?chat_id=&since=",
+                "GET /_emulator/calls?method=&since=",
+                "GET /_emulator/callbacks",
+                "GET /_emulator/stats",
+                "GET /_emulator/violations",
+                "GET|POST /_emulator/faults",
+                "GET|POST /_emulator/limits",
+                "POST /_emulator/chats",
+                "GET|POST /_emulator/bot",
+                "POST /_emulator/reset",
+            ],
+        }
+
+    async def message(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        injected = await self.emulator.inject_message(body.pop("chat_id"), body.pop("text"), **body)
+        return {"delivered": injected.delivered, "update": injected.update, "message": injected.message}
+
+    async def callback(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        injected = await self.emulator.inject_callback(
+            body.pop("chat_id"), body.pop("message_id"), body.pop("data"), **body
+        )
+        return {"callback_query_id": injected.callback_query_id, "update": injected.update}
+
+    async def member(self, request: web.Request) -> dict[str, Any] | None:
+        body = await _body(request)
+        return await self.emulator.inject_member(body.pop("chat_id"), body.pop("status"), **body)
+
+    async def sent(self, request: web.Request) -> list[dict[str, Any]]:
+        messages = self.emulator.sent(_int_query(request, "chat_id"), _int_query(request, "since") or 0)
+        return [message.to_dict() for message in messages]
+
+    async def calls(self, request: web.Request) -> list[dict[str, Any]]:
+        since = _int_query(request, "since") or 0
+        return [dataclasses.asdict(call) for call in self.emulator.calls(request.query.get("method"))[since:]]
+
+    async def callbacks(self, request: web.Request) -> list[dict[str, Any]]:
+        return [dataclasses.asdict(record) for record in self.emulator.callback_answers()]
+
+    async def stats(self, request: web.Request) -> dict[str, Any]:
+        return self.emulator.stats()
+
+    async def violations(self, request: web.Request) -> list[dict[str, Any]]:
+        return [dataclasses.asdict(violation) for violation in self.emulator.violations]
+
+    async def get_faults(self, request: web.Request) -> dict[str, Any]:
+        return self.emulator.faults.to_dict()
+
+    async def set_faults(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        _apply_faults(self.emulator, self.emulator.faults, body)
+        return self.emulator.faults.to_dict()
+
+    async def get_limits(self, request: web.Request) -> dict[str, Any]:
+        return dataclasses.asdict(self.emulator.limits)
+
+    async def set_limits(self, request: web.Request) -> dict[str, Any]:
+        return dataclasses.asdict(self.emulator.set_limits(**await _body(request)))
+
+    async def chats(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        admins, creator_id = body.pop("admins", None), body.pop("creator_id", None)
+        chat_id = body.pop("chat_id")
+        chat = self.emulator.add_chat(chat_id, body.pop("type", "private"), **body)
+        if admins is not None or creator_id is not None:
+            self.emulator.set_admins(chat_id, admins or [], creator_id=creator_id)
+        return {**dataclasses.asdict(chat), "threads": sorted(chat.threads), "members": sorted(chat.members)}
+
+    async def get_bot(self, request: web.Request) -> dict[str, Any]:
+        state = self.emulator.state
+        return {"user": state.bot_user(), "privacy_mode": state.privacy_mode}
+
+    async def set_bot(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        unknown = set(body) - {"privacy_mode"}
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}")
+        if "privacy_mode" in body:
+            self.emulator.privacy_mode = bool(body["privacy_mode"])
+        return await self.get_bot(request)
+
+    async def reset(self, request: web.Request) -> bool:
+        self.emulator.reset()
+        return True
+
+
+def _apply_faults(emulator: BotApiEmulator, faults: Faults, body: dict[str, Any]) -> None:
+    known = {
+        "clear",
+        "block_chats",
+        "unblock_chats",
+        "unreachable_urls",
+        "unreachable_url_substrings",
+        "wrong_type_urls",
+        "wrong_type_url_substrings",
+        "fail_next",
+        "delays",
+        "migrate_chats",
+    }
+    unknown = set(body) - known
+    if unknown:
+        raise ValueError(f"unknown fault settings {sorted(unknown)}")
+    if body.get("clear"):
+        faults.clear()
+    for chat_id in body.get("block_chats", ()):
+        faults.block_chat(chat_id)
+    for chat_id in body.get("unblock_chats", ()):
+        faults.unblock_chat(chat_id)
+    for url in body.get("unreachable_urls", ()):
+        faults.make_url_unreachable(url)
+    for part in body.get("unreachable_url_substrings", ()):
+        faults.make_url_unreachable(containing=part)
+    for url in body.get("wrong_type_urls", ()):
+        faults.make_url_wrong_type(url)
+    for part in body.get("wrong_type_url_substrings", ()):
+        faults.make_url_wrong_type(containing=part)
+    failures = body.get("fail_next", ())
+    for failure in [failures] if isinstance(failures, dict) else failures:
+        faults.fail_next(**failure)
+    for method, seconds in body.get("delays", {}).items():
+        faults.delay(method, float(seconds))
+    for old, new in body.get("migrate_chats", {}).items():
+        emulator.migrate_chat(int(old), int(new))

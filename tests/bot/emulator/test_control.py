@@ -1,0 +1,100 @@
+"""The /_emulator/ HTTP control API, as a person with curl would use it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden
+
+from bot.emulator import BotApiEmulator
+
+
+@pytest.fixture
+async def http(emulator: BotApiEmulator) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=emulator.root_url) as session:
+        yield session
+
+
+async def _call(http: aiohttp.ClientSession, verb: str, path: str, body: Any = None) -> tuple[int, Any]:
+    async with http.request(verb, f"/_emulator/{path}", json=body) as response:
+        return response.status, await response.json()
+
+
+async def _ok(http: aiohttp.ClientSession, verb: str, path: str, body: Any = None) -> Any:
+    status, answer = await _call(http, verb, path, body)
+    assert (status, answer["ok"]) == (200, True), answer
+    return answer["result"]
+
+
+async def test_a_conversation_by_hand(
+    emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
+) -> None:
+    injected = await _ok(
+        http, "POST", "updates/message", {"chat_id": 42, "text": "/start", "first_name": "Ann"}
+    )
+    assert injected["delivered"] is True
+    assert injected["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="more")]])
+    sent = await bot.send_message(42, "<b>Hello</b>", parse_mode="HTML", reply_markup=keyboard)
+    (listed,) = await _ok(http, "GET", "sent?chat_id=42&since=0")
+    assert (listed["text"], listed["raw"], listed["message_id"]) == ("Hello", "<b>Hello</b>", sent.message_id)
+    assert await _ok(http, "GET", "sent?since=1") == []
+    tap = await _ok(
+        http, "POST", "updates/callback", {"chat_id": 42, "message_id": sent.message_id, "data": "more"}
+    )
+    assert tap["update"]["callback_query"]["data"] == "more"
+    (callback,) = await _ok(http, "GET", "callbacks")
+    assert (callback["id"], callback["answered"]) == (tap["callback_query_id"], False)
+    stats = await _ok(http, "GET", "stats")
+    assert (stats["unanswered_callback_queries"], stats["calls_by_method"]["sendMessage"]) == (1, 1)
+    calls = await _ok(http, "GET", "calls?method=sendMessage")
+    assert [call["status"] for call in calls] == [200]
+
+
+async def test_faults_and_violations(
+    emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
+) -> None:
+    await emulator.inject_message(42, "/start")
+    faults = await _ok(
+        http, "POST", "faults", {"block_chats": [42], "fail_next": {"method": "getMe", "count": 2}}
+    )
+    assert faults["blocked_chats"] == [42]
+    assert faults["fail_next"] == [{"method": "getMe", "remaining": 2, "status": 500, "retry_after": 1}]
+    with pytest.raises(Forbidden):
+        await bot.send_message(42, "x")
+    await _ok(http, "POST", "faults", {"clear": True})
+    await bot.send_message(42, "x", api_kwargs={"colour": "red"})
+    (violation,) = await _ok(http, "GET", "violations")
+    assert (violation["kind"], violation["method"]) == ("unknown_parameter", "sendMessage")
+
+
+async def test_limits_members_chats_and_reset(emulator: BotApiEmulator, http: aiohttp.ClientSession) -> None:
+    limits = await _ok(http, "POST", "limits", {"enabled": False, "chat_burst": 10})
+    assert (limits["enabled"], limits["chat_burst"], limits["global_per_second"]) == (False, 10, 30)
+    assert (await _ok(http, "GET", "limits"))["enabled"] is False
+    update = await _ok(http, "POST", "updates/member", {"chat_id": 42, "status": "kicked"})
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"
+    chat = await _ok(
+        http, "POST", "chats", {"chat_id": -100, "type": "supergroup", "title": "Ed", "admins": [7]}
+    )
+    assert (chat["title"], chat["admins"]) == ("Ed", {"7": "administrator"})
+    assert (await _ok(http, "POST", "bot", {"privacy_mode": False}))["privacy_mode"] is False
+    assert await _ok(http, "POST", "reset") is True
+    assert emulator.state.chats == {}
+
+
+async def test_bad_requests_and_unknown_paths(http: aiohttp.ClientSession) -> None:
+    status, answer = await _call(http, "POST", "updates/message", {"chat_id": 42})
+    assert (status, answer["ok"]) == (400, False)
+    status, answer = await _call(http, "POST", "faults", {"explode": True})
+    assert status == 400
+    assert "explode" in answer["error"]
+    async with http.get("/nowhere") as response:
+        assert response.status == 404
+    index = await _ok(http, "GET", "")
+    assert index["bot_api"] == "Bot API 10.1"
