@@ -1,0 +1,137 @@
+"""Chats: registration, blocking, per-chat preferences, and forgetting a chat completely."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Delete
+
+from storage.models import Chat, ChatPreferences, Delivery, Subscription
+from storage.records import Preferences
+
+ACTIVE = "active"
+BLOCKED = "blocked"
+PREFERENCE_FIELDS = frozenset({"min_quality", "image_previews", "silent"})
+
+
+async def register_chat(
+    session: AsyncSession, chat_id: int, chat_type: str, language_code: str | None, now: datetime
+) -> bool:
+    """Record a chat that talks to the bot, reactivating it; True when it is new or was blocked."""
+    status = await session.scalar(select(Chat.status).where(Chat.id == chat_id))
+    if status is None:
+        await session.execute(
+            insert(Chat).values(
+                id=chat_id,
+                type=chat_type,
+                language_code=language_code,
+                status=ACTIVE,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return True
+    changes: dict[str, Any] = {"type": chat_type, "status": ACTIVE, "updated_at": now}
+    # Updates without a sender (channel posts) carry no language; keep the one we knew.
+    if language_code is not None:
+        changes["language_code"] = language_code
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(changes))
+    return status == BLOCKED
+
+
+async def mark_blocked(session: AsyncSession, chat_id: int, now: datetime) -> None:
+    """Note that the chat blocked the bot or removed it, so fan-out skips it until it comes back."""
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(status=BLOCKED, updated_at=now))
+
+
+async def get_preferences(session: AsyncSession, chat_id: int) -> Preferences:
+    """The chat's settings, or the defaults when it never changed any."""
+    return await _stored_preferences(session, chat_id) or Preferences()
+
+
+async def update_preferences(session: AsyncSession, chat_id: int, **changes: object) -> Preferences:
+    """Change some settings and return them all; ValueError for an unknown setting or a bad value.
+
+    The chat must be registered first: its row is what the preferences refer to.
+    """
+    unknown = changes.keys() - PREFERENCE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown preference(s): {', '.join(sorted(unknown))}")
+    stored = await _stored_preferences(session, chat_id)
+    updated = _changed(stored or Preferences(), changes)
+    values = {
+        "min_quality": updated.min_quality,
+        "image_previews": updated.image_previews,
+        "silent": updated.silent,
+    }
+    if stored is None:
+        await session.execute(insert(ChatPreferences).values(chat_id=chat_id, **values))
+    elif updated != stored:
+        await session.execute(
+            update(ChatPreferences).where(ChatPreferences.chat_id == chat_id).values(values)
+        )
+    return updated
+
+
+async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
+    """Delete the chat and every row about it; True when there was anything to delete."""
+    # Explicit deletes, children first: ON DELETE CASCADE only acts where the connection enforces foreign
+    # keys (SQLite needs a PRAGMA), and the schema may change.
+    statements = (
+        delete(Subscription).where(Subscription.chat_id == chat_id),
+        delete(ChatPreferences).where(ChatPreferences.chat_id == chat_id),
+        delete(Delivery).where(Delivery.chat_id == chat_id),
+        delete(Chat).where(Chat.id == chat_id),
+    )
+    removed = 0
+    for statement in statements:
+        removed += await _delete_count(session, statement)
+    return removed > 0
+
+
+async def _delete_count(session: AsyncSession, statement: Delete) -> int:
+    result = cast("CursorResult[Any]", await session.execute(statement))
+    return result.rowcount
+
+
+async def _stored_preferences(session: AsyncSession, chat_id: int) -> Preferences | None:
+    row = (
+        await session.execute(
+            select(ChatPreferences.min_quality, ChatPreferences.image_previews, ChatPreferences.silent).where(
+                ChatPreferences.chat_id == chat_id
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Preferences(min_quality=row.min_quality, image_previews=row.image_previews, silent=row.silent)
+
+
+def _changed(current: Preferences, changes: Mapping[str, object]) -> Preferences:
+    min_quality = changes.get("min_quality", current.min_quality)
+    if (
+        not isinstance(min_quality, int)
+        or isinstance(min_quality, bool)
+        or min_quality not in Preferences.MIN_QUALITY_CHOICES
+    ):
+        choices = ", ".join(map(str, Preferences.MIN_QUALITY_CHOICES))
+        raise ValueError(f"min_quality must be one of {choices}, got {min_quality!r}")
+    return Preferences(
+        min_quality=min_quality,
+        image_previews=_flag(changes, "image_previews", current.image_previews),
+        silent=_flag(changes, "silent", current.silent),
+    )
+
+
+def _flag(changes: Mapping[str, object], name: str, current: bool) -> bool:
+    value = changes.get(name, current)
+    if isinstance(value, bool):
+        return value
+    # Callback data carries switches as 0/1.
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{name} must be true or false, got {value!r}")

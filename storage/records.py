@@ -1,0 +1,72 @@
+"""Plain, frozen results of the chat queries: what handlers and rendering see instead of ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    """A topic as readers see it, with its count of live, already-published articles."""
+
+    id: int
+    key: str
+    name: str
+    description: str | None
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChoice:
+    """One line of the topics keyboard: a topic and whether this destination follows it."""
+
+    topic: TopicSummary
+    subscribed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    """What an article list shows of one article."""
+
+    id: int
+    title: str
+    web_url: str
+    excerpt: str | None
+    provider_name: str | None
+    published_at: datetime
+    quality: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """A chat's settings; a chat that never changed them has these defaults."""
+
+    MIN_QUALITY_CHOICES: ClassVar[tuple[int, ...]] = (0, 50, 70)
+
+    min_quality: int = 0
+    image_previews: bool = True
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BotStats:
+    """The operator's overview (``/stats``)."""
+
+    chats_active: int
+    chats_blocked: int
+    subscriptions_by_topic: tuple[tuple[str, int], ...]  # (topic name, subscriptions), most followed first
+    articles_live: int
+    deliveries_today: int
+    failures_today: int
+    failures_total: int
+    last_failure: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicLookup:
+    """Topic names resolved: the topics found, and each unknown name with up to three suggestions."""
+
+    found: tuple[TopicSummary, ...]
+    unknown: tuple[tuple[str, tuple[str, ...]], ...]
