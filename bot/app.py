@@ -1,0 +1,115 @@
+"""Application wiring: the PTB ``Application``, its handlers in one documented order, the command menu.
+
+Handler groups, in the order PTB consults them:
+  -1  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
+   0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
+      then the fallbacks for unknown commands and plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+
+from bot.commands import Command
+from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
+from bot.flood import Verdict
+from bot.handlers import account, admin, news, preferences, start, topics
+from bot.pacing import PacingRateLimiter
+from bot.replies import reply
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 64
+REPLY_RETRIES = 3
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
+
+
+def all_commands() -> list[Command]:
+    """Every command, in the order of /help and Telegram's menu."""
+    listed = [
+        start_command(),
+        *topics.commands(),
+        *news.commands(),
+        *preferences.commands(),
+        *account.commands(),
+    ]
+    return [*listed, start.help_command(listed), *admin.commands()]
+
+
+def start_command() -> Command:
+    return Command("start", "welcome and topic picker", start.start)
+
+
+def menu(commands: Sequence[Command]) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description) for c in commands if not c.admin_only]
+
+
+async def flood_guard(update: Update, context: NewsContext) -> None:
+    """Commands over the per-chat budget get one "slow down", then silence until the minute passes."""
+    message = update.effective_message
+    if update.message is None or message is None or not (message.text or "").startswith("/"):
+        return
+    verdict = context.deps.flood.check(message.chat_id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.WARN:
+        await reply(update, texts_of(update).slow_down)
+    raise ApplicationHandlerStop
+
+
+async def stale_button(update: Update, context: NewsContext) -> None:
+    """Buttons nobody handles (an old keyboard, forged data): a polite toast, never an error."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(texts_of(update).toast_stale)
+
+
+async def log_error(update: object, context: NewsContext) -> None:
+    log.error("update handling failed", exc_info=context.error)
+
+
+def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore[type-arg]
+    """The bot, talking to ``TELEGRAM_API_URL``; nothing is sent until it is started."""
+    api = deps.settings.telegram_api_url
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+        .context_types(ContextTypes(context=NewsContext, bot_data=BotData))
+        .rate_limiter(PacingRateLimiter(deps.pacer, max_retries=REPLY_RETRIES))
+        .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
+        .build()
+    )
+    application.bot_data.attach(deps)
+    application.add_handler(TypeHandler(Update, flood_guard), group=-1)
+    for command in all_commands():
+        application.add_handler(CommandHandler(command.name, command.callback))
+    for module in (topics, preferences, account):
+        application.add_handlers(module.button_handlers())
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handlers(start.membership_handlers())
+    application.add_handlers(start.fallback_handlers())
+    application.add_error_handler(log_error)
+    return application
+
+
+async def publish_menu(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menu Telegram shows next to the text field."""
+    await application.bot.set_my_commands(menu(all_commands()))

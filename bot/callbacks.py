@@ -1,0 +1,111 @@
+"""Inline-button callback data: one small frozen type per action, packed compactly with a short prefix.
+
+Telegram allows at most 64 bytes of ``callback_data``; ``pack`` checks it so an oversized button is a bug
+found at render time, not a 400 from Telegram. ``unpack`` returns None for anything it does not
+recognise (stale buttons from an older version, forged data), and the caller answers politely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+MAX_CALLBACK_BYTES = 64
+SEPARATOR = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackData:
+    prefix: ClassVar[str]
+
+    def pack(self) -> str:
+        parts = [self.prefix, *(str(_encode(getattr(self, f.name))) for f in fields(self))]
+        data = SEPARATOR.join(parts)
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
+        return data
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleTopic(CallbackData):
+    """Tap on a topic in the /topics keyboard: follow or unfollow it, staying on the same page."""
+
+    prefix: ClassVar[str] = "t"
+    topic_id: int
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopicsPage(CallbackData):
+    """◀ / ▶ in the /topics keyboard."""
+
+    prefix: ClassVar[str] = "p"
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unfollow(CallbackData):
+    """One-tap unsubscribe from /mytopics."""
+
+    prefix: ClassVar[str] = "u"
+    topic_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetPreference(CallbackData):
+    """A choice in the /settings menu: ``name`` is a preference, ``value`` an integer (booleans as 0/1)."""
+
+    prefix: ClassVar[str] = "s"
+    name: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmStop(CallbackData):
+    """The answer to /stop's "are you sure?"."""
+
+    prefix: ClassVar[str] = "x"
+    confirmed: bool
+
+
+KINDS: dict[str, type[CallbackData]] = {
+    kind.prefix: kind for kind in (ToggleTopic, TopicsPage, Unfollow, SetPreference, ConfirmStop)
+}
+
+
+def unpack(data: str | None) -> CallbackData | None:
+    """The action a button carries, or None when the data is unknown, stale or malformed."""
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    prefix, *parts = data.split(SEPARATOR)
+    kind = KINDS.get(prefix)
+    if kind is None:
+        return None
+    kind_fields = fields(kind)
+    if len(parts) != len(kind_fields):
+        return None
+    values: list[object] = []
+    for field, raw in zip(kind_fields, parts, strict=True):
+        if field.type in ("int", "bool"):
+            if not raw.lstrip("-").isdigit() or len(raw) > 20:
+                return None
+            number = int(raw)
+            if field.type == "bool":
+                if number not in (0, 1):
+                    return None
+                values.append(bool(number))
+            else:
+                values.append(number)
+        elif field.type == "str":
+            if not raw.isidentifier():
+                return None
+            values.append(raw)
+        else:  # pragma: no cover - every field type above is handled
+            return None
+    return kind(*values)

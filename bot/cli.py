@@ -1,0 +1,162 @@
+"""The ``newsbot`` command line: validate, import, run, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import ConfigError, Settings, environment
+from bot.logs import configure_logging
+from storage.database import Database
+from storage.sync import ContentSync
+from storage.validation import validate_folder
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+PROGRESS_MIN_FILES = 200
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description="A Telegram bot that delivers topic news.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check every article file; needs no database or token")
+    validate.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR or ./content)")
+    validate.add_argument("--json", action="store_true", help="print a JSON report instead of lines")
+
+    importer = commands.add_parser("import", help="sync the content folder into the database once")
+    importer.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR or ./content)")
+    importer.add_argument(
+        "--push-existing", action="store_true", help="mark articles already in the folder for push"
+    )
+
+    run = commands.add_parser("run", help="run the bot (long polling)")
+    run.add_argument("--push-existing", action="store_true", help="push the back catalogue on first sync")
+
+    emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator stand-alone")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument("--no-limits", action="store_true", help="do not enforce Telegram's rate limits")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    try:
+        settings = Settings.from_env(environment(os.environ))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"newsbot: config: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level)
+    commands: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+        "validate": validate_command,
+        "import": import_command,
+        "run": run_command,
+        "emulator": emulator_command,
+    }
+    try:
+        return commands[args.command](args, settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"newsbot: config: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def content_folder(args: argparse.Namespace, settings: Settings) -> tuple[Path, str] | None:
+    """The folder to read and the prefix to show in diagnostics (as given on the command line)."""
+    given: str | None = args.dir
+    folder = Path(given) if given else settings.content_dir
+    if not folder.is_dir():
+        print(f"newsbot: {folder}: no such folder", file=sys.stderr)
+        return None
+    shown = given.rstrip("/") if given else settings.content_dir.as_posix()
+    return folder, "" if shown == "." else shown
+
+
+def validate_command(args: argparse.Namespace, settings: Settings) -> int:
+    found = content_folder(args, settings)
+    if found is None:
+        return EXIT_USAGE
+    folder, shown = found
+    report = validate_folder(folder, shown, settings.max_article_bytes)
+    if args.json:
+        json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        for diagnostic in report.diagnostics:
+            print(diagnostic)
+        print(report.summary_line())
+    return EXIT_ERRORS if report.files_with_errors else EXIT_OK
+
+
+class Progress:
+    """A one-line progress counter on a terminal; silent elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+
+    def __call__(self, count: int) -> None:
+        if self.enabled and count >= PROGRESS_MIN_FILES and count % 100 == 0:
+            self.stream.write(f"\rscanning: {count} files")
+            self.stream.flush()
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def import_command(args: argparse.Namespace, settings: Settings) -> int:
+    found = content_folder(args, settings)
+    if found is None:
+        return EXIT_USAGE
+    folder, shown = found
+
+    async def run_import() -> int:
+        db = Database(settings.database_url)
+        try:
+            await db.create_schema()
+            sync = ContentSync(db, folder, display_prefix=shown, max_bytes=settings.max_article_bytes)
+            progress = Progress(sys.stderr)
+            try:
+                report = await sync.sync(push_existing=args.push_existing, progress=progress)
+            finally:
+                progress.close()
+        finally:
+            await db.close()
+        for diagnostic in report.diagnostics:
+            print(diagnostic)
+        print(report.summary_line())
+        return EXIT_ERRORS if report.errors else EXIT_OK
+
+    return asyncio.run(run_import())
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_bot
+
+    settings.require_token()
+    return asyncio.run(run_bot(settings, push_existing=args.push_existing))
+
+
+def emulator_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.emulator import EmulatorLimits, serve_forever
+
+    limits = EmulatorLimits(enabled=not args.no_limits)
+    asyncio.run(serve_forever(args.host, args.port, limits))
+    return EXIT_OK

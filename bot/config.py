@@ -1,0 +1,147 @@
+"""Settings: one frozen object built from environment variables (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.pacing import PacingLimits
+from storage.database import DEFAULT_DATABASE_URL, normalize_database_url
+
+TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_API_URL = "https://api.telegram.org"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """Configuration problems, one line each, reported together."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with; tests build their own instead of reading the environment."""
+
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    content_dir: Path = Path("content")
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+    max_article_bytes: int = 1 << 20
+    rescan_seconds: float = 300.0
+    watch_debounce_ms: int = 400
+    flood_commands_per_minute: int = 20
+    send_global_per_second: int = 30
+    send_chat_per_second: float = 1.0
+    send_chat_burst: int = 3
+    send_group_per_minute: int = 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of environment variables; every problem is reported at once."""
+        problems: list[str] = []
+        env = {key: value.strip() for key, value in environ.items()}
+
+        def number(name: str, default: float, *, minimum: float, integer: bool = False) -> float:
+            raw = env.get(name, "")
+            if not raw:
+                return default
+            try:
+                value = int(raw) if integer else float(raw)
+            except ValueError:
+                kind = "a whole number" if integer else "a number"
+                problems.append(f"{name}: expected {kind}, got {raw!r}")
+                return default
+            if value < minimum:
+                problems.append(f"{name}: must be at least {minimum:g}, got {raw!r}")
+                return default
+            return value
+
+        token = env.get("TELEGRAM_BOT_TOKEN") or None
+        api_url = (env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", api_url):
+            problems.append(f"TELEGRAM_API_URL: expected an http(s) URL, got {api_url!r}")
+
+        admin_ids: set[int] = set()
+        for part in filter(None, (p.strip() for p in env.get("ADMIN_IDS", "").split(","))):
+            if re.fullmatch(r"-?\d+", part):
+                admin_ids.add(int(part))
+            else:
+                problems.append(f"ADMIN_IDS: {part!r} is not a numeric Telegram user id")
+
+        log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            problems.append(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+            log_level = "INFO"
+
+        try:
+            database_url = normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+        except ValueError as exc:
+            problems.append(f"DATABASE_URL: {exc}")
+            database_url = DEFAULT_DATABASE_URL
+
+        settings = cls(
+            telegram_bot_token=token,
+            telegram_api_url=api_url,
+            database_url=database_url,
+            content_dir=Path(env.get("CONTENT_DIR") or "content"),
+            admin_ids=frozenset(admin_ids),
+            log_level=log_level,
+            max_article_bytes=int(number("MAX_ARTICLE_BYTES", 1 << 20, minimum=1, integer=True)),
+            rescan_seconds=number("RESCAN_SECONDS", 300.0, minimum=1),
+            watch_debounce_ms=int(number("WATCH_DEBOUNCE_MS", 400, minimum=0, integer=True)),
+            flood_commands_per_minute=int(number("FLOOD_COMMANDS_PER_MINUTE", 20, minimum=1, integer=True)),
+            send_global_per_second=int(number("SEND_GLOBAL_PER_SECOND", 30, minimum=1, integer=True)),
+            send_chat_per_second=number("SEND_CHAT_PER_SECOND", 1.0, minimum=0.01),
+            send_chat_burst=int(number("SEND_CHAT_BURST", 3, minimum=1, integer=True)),
+            send_group_per_minute=int(number("SEND_GROUP_PER_MINUTE", 20, minimum=1, integer=True)),
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+    def pacing_limits(self) -> PacingLimits:
+        return PacingLimits(
+            global_per_second=self.send_global_per_second,
+            chat_per_second=self.send_chat_per_second,
+            chat_burst=self.send_chat_burst,
+            group_per_minute=self.send_group_per_minute,
+        )
+
+    def require_token(self) -> str:
+        """The bot token, or a one-line error saying what is wrong with it."""
+        if not self.telegram_bot_token:
+            raise ConfigError(["TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)"])
+        if not TOKEN_PATTERN.match(self.telegram_bot_token):
+            raise ConfigError(["TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon and the secret)"])
+        return self.telegram_bot_token
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=VALUE`` lines, ``#`` comments, optional quotes and ``export``."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8-sig").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def environment(environ: Mapping[str, str], dotenv: Path = Path(".env")) -> dict[str, str]:
+    """The effective environment: ``.env`` values, overridden by real environment variables."""
+    merged = read_dotenv(dotenv)
+    merged.update(environ)
+    return merged

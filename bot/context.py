@@ -1,0 +1,95 @@
+"""What handlers can reach: typed dependencies on a custom PTB context, and per-chat update ordering."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.flood import FloodGate
+from bot.pacing import Pacer
+from bot.texts import Texts, texts_for
+from storage.database import Database
+from storage.sync import SyncReport
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class BotDeps:
+    """Shared resources, created at start-up and closed at shutdown by ``bot.runtime``."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    flood: FloodGate
+    pacer: Pacer
+    # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
+    resync: Callable[[], Awaitable[SyncReport]] | None = None
+
+
+class BotData:
+    """``application.bot_data``: holds the dependencies so handlers get them typed."""
+
+    def __init__(self) -> None:
+        self._deps: BotDeps | None = None
+
+    @property
+    def deps(self) -> BotDeps:
+        if self._deps is None:
+            raise RuntimeError("bot dependencies used before the application was wired")
+        return self._deps
+
+    def attach(self, deps: BotDeps) -> None:
+        self._deps = deps
+
+
+class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context every handler receives."""
+
+    @property
+    def deps(self) -> BotDeps:
+        return self.bot_data.deps
+
+
+def texts_of(update: Update) -> Texts:
+    user = update.effective_user
+    return texts_for(user.language_code if user else None)
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Handles updates concurrently, but those of one chat one at a time, in arrival order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        key = chat.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up: locks are created per chat on demand."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""

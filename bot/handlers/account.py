@@ -1,0 +1,44 @@
+"""/stop: forget everything about the chat, after a confirmation."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.callbacks import ConfirmStop
+from bot.commands import Command
+from bot.context import NewsContext, texts_of
+from bot.handlers.topics import is_action, tapped
+from bot.keyboards import stop_keyboard
+from bot.replies import edit_in_place, reply
+from storage.chats import forget_chat
+
+
+async def stop(update: Update, context: NewsContext) -> None:
+    """Ask before deleting the chat's data."""
+    texts = texts_of(update)
+    await reply(update, texts.stop_confirm, stop_keyboard(texts))
+
+
+async def on_confirm(update: Update, context: NewsContext) -> None:
+    """The answer to /stop: delete everything, or nothing."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, ConfirmStop):
+        return
+    await query.answer()
+    if not action.confirmed:
+        await edit_in_place(query, texts.stop_cancelled, None)
+        return
+    async with context.deps.db.write() as session:
+        await forget_chat(session, chat.id)
+    await edit_in_place(query, texts.stop_done, None)
+
+
+def commands() -> list[Command]:
+    return [Command("stop", "delete everything I store about this chat", stop)]
+
+
+def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
+    return [CallbackQueryHandler(on_confirm, pattern=is_action(ConfirmStop))]  # type: ignore[arg-type]

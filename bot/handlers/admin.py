@@ -1,0 +1,53 @@
+"""Operators' commands, /stats and /reload: answered for ADMIN_IDS only."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.commands import Command
+from bot.context import NewsContext, texts_of
+from bot.handlers.start import unknown_command
+from bot.render import escape, stats_text
+from bot.replies import reply
+from storage.stats import bot_stats
+
+
+def is_admin(update: Update, context: NewsContext) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in context.deps.settings.admin_ids
+
+
+async def stats(update: Update, context: NewsContext) -> None:
+    """Chats, subscriptions, articles and deliveries at a glance."""
+    if not is_admin(update, context):
+        await unknown_command(update, context)
+        return
+    deps = context.deps
+    now = deps.clock()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    async with deps.db.read() as session:
+        figures = await bot_stats(session, midnight)
+    await reply(update, stats_text(figures, texts_of(update)))
+
+
+async def reload(update: Update, context: NewsContext) -> None:
+    """Resync the content folder now and report what changed."""
+    if not is_admin(update, context):
+        await unknown_command(update, context)
+        return
+    texts = texts_of(update)
+    resync = context.deps.resync
+    if resync is None:
+        await reply(update, texts.reload_busy)
+        return
+    report = await resync()
+    lines = [texts.reload_done.format(summary=escape(report.summary_line()))]
+    lines.extend(escape(str(d)) for d in report.diagnostics[:10] if d.is_error)
+    await reply(update, "\n".join(lines))
+
+
+def commands() -> list[Command]:
+    return [
+        Command("stats", "bot statistics (operators)", stats, admin_only=True),
+        Command("reload", "resync the content folder (operators)", reload, admin_only=True),
+    ]

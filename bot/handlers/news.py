@@ -1,0 +1,79 @@
+"""/latest and /search: articles as a list of links."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.commands import Command
+from bot.context import NewsContext, texts_of
+from bot.handlers.topics import command_argument, lookup_problems
+from bot.render import articles_text, escape, shorten
+from bot.replies import reply
+from storage.listings import latest_articles, search_articles
+from storage.subscriptions import resolve_topics
+
+LATEST_DEFAULT, LATEST_MAX = 5, 20
+SEARCH_LIMIT = 10
+MAX_QUERY_SHOWN = 100
+
+
+def parse_latest(argument: str) -> tuple[int, str]:
+    """``[n] [topic]`` in either order of presence: a leading number is the count, the rest a topic."""
+    first, _, rest = argument.partition(" ")
+    if first.isdigit():
+        return max(1, min(int(first), LATEST_MAX)), rest.strip()
+    return LATEST_DEFAULT, argument
+
+
+async def latest(update: Update, context: NewsContext) -> None:
+    """The newest articles of the chat's topics, or of one named topic."""
+    chat, texts = update.effective_chat, texts_of(update)
+    if chat is None:
+        return
+    count, topic_name = parse_latest(command_argument(update))
+    deps = context.deps
+    now = deps.clock()
+    async with deps.db.read() as session:
+        if topic_name:
+            lookup = await resolve_topics(session, [topic_name], now)
+            if not lookup.found:
+                await reply(update, "\n".join([*lookup_problems(lookup, texts), texts.latest_usage]))
+                return
+            topic = lookup.found[0]
+            articles = await latest_articles(session, now, limit=count, topic_id=topic.id)
+            header = texts.latest_topic_header.format(topic=escape(topic.name))
+        else:
+            articles = await latest_articles(session, now, limit=count, chat_id=chat.id)
+            header = texts.latest_header
+            if not articles:
+                await reply(update, texts.no_topics_followed)
+                return
+    if not articles:
+        await reply(update, texts.latest_empty)
+        return
+    await reply(update, articles_text(header, articles, now, texts))
+
+
+async def search(update: Update, context: NewsContext) -> None:
+    """Articles whose title or excerpt match the words, best match first."""
+    texts = texts_of(update)
+    query = command_argument(update)
+    if not query:
+        await reply(update, texts.search_usage)
+        return
+    deps = context.deps
+    now = deps.clock()
+    async with deps.db.read() as session:
+        articles = await search_articles(session, query, now, limit=SEARCH_LIMIT)
+    shown = escape(shorten(query, MAX_QUERY_SHOWN))
+    if not articles:
+        await reply(update, texts.search_empty.format(query=shown))
+        return
+    await reply(update, articles_text(texts.search_header.format(query=shown), articles, now, texts))
+
+
+def commands() -> list[Command]:
+    return [
+        Command("latest", "newest articles: /latest [n] [topic]", latest),
+        Command("search", "find articles: /search words", search),
+    ]

@@ -1,0 +1,76 @@
+"""/start and /help, the replies to anything unknown, and chat membership changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import ChatMember, Update
+from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
+
+from bot.commands import Command
+from bot.context import NewsContext, texts_of
+from bot.handlers.topics import topics_page
+from bot.render import help_text
+from bot.replies import reply
+from storage.chats import mark_blocked, register_chat
+from storage.subscriptions import followed_topics
+
+
+async def start(update: Update, context: NewsContext) -> None:
+    """Greet the reader, register the chat (reactivating a returning one) and show the topics."""
+    chat, texts = update.effective_chat, texts_of(update)
+    if chat is None:
+        return
+    user = update.effective_user
+    deps = context.deps
+    async with deps.db.write() as session:
+        await register_chat(session, chat.id, chat.type, user.language_code if user else None, deps.clock())
+        returning = bool(await followed_topics(session, chat.id, deps.clock()))
+    text, markup = await topics_page(context, chat.id, 0, texts)
+    await reply(update, f"{texts.welcome_back if returning else texts.welcome}\n\n{text}", markup)
+
+
+def help_command(commands: Sequence[Command]) -> Command:
+    listed = [*((c.name, c.description) for c in commands if not c.admin_only), ("help", "what I can do")]
+
+    async def show_help(update: Update, context: NewsContext) -> None:
+        """List every command with one line each."""
+        await reply(update, help_text(listed, texts_of(update)))
+
+    return Command("help", "what I can do", show_help)
+
+
+async def unknown_command(update: Update, context: NewsContext) -> None:
+    """Any command the bot does not have (or that the sender may not use)."""
+    await reply(update, texts_of(update).unknown_command)
+
+
+async def plain_text(update: Update, context: NewsContext) -> None:
+    """Plain text in a private chat gets a hint, never silence."""
+    await reply(update, texts_of(update).plain_text)
+
+
+async def membership_changed(update: Update, context: NewsContext) -> None:
+    """The reader blocked (kicked) the bot: stop pushing to the chat until it comes back."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    deps = context.deps
+    status = change.new_chat_member.status
+    async with deps.db.write() as session:
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            await mark_blocked(session, change.chat.id, deps.clock())
+        elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR) and change.chat.type == "private":
+            await register_chat(session, change.chat.id, change.chat.type, None, deps.clock())
+
+
+def fallback_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
+    """Registered last: whatever no command handler took."""
+    return [
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, plain_text),
+    ]
+
+
+def membership_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
+    return [ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)]

@@ -1,0 +1,231 @@
+"""/topics, /subscribe, /unsubscribe and /mytopics, and their inline buttons."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, unpack
+from bot.commands import Command
+from bot.context import NewsContext, texts_of
+from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
+from bot.render import escape, quoted_names, topic_list
+from bot.replies import edit_in_place, reply
+from bot.texts import Texts
+from storage.chats import register_chat
+from storage.records import TopicLookup
+from storage.subscriptions import (
+    followed_topics,
+    get_topic,
+    list_topic_choices,
+    resolve_topics,
+    subscribe,
+    toggle_subscription,
+    unsubscribe,
+)
+
+
+def command_argument(update: Update) -> str:
+    """Everything after the command word (``/cmd@bot``), trimmed."""
+    text = update.effective_message.text if update.effective_message else None
+    parts = (text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def topic_names(argument: str) -> list[str]:
+    return [name for name in (part.strip() for part in argument.split(",")) if name]
+
+
+async def topics_page(
+    context: NewsContext, chat_id: int, page: int, texts: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /topics message: header and one page of the keyboard."""
+    deps = context.deps
+    now = deps.clock()
+    async with deps.db.read() as session:
+        choices, total = await list_topic_choices(
+            session, chat_id, offset=page * TOPICS_PER_PAGE, limit=TOPICS_PER_PAGE, now=now
+        )
+        if not choices and total:
+            page = clamp_page(page, total)
+            choices, total = await list_topic_choices(
+                session, chat_id, offset=page * TOPICS_PER_PAGE, limit=TOPICS_PER_PAGE, now=now
+            )
+        followed = len(await followed_topics(session, chat_id, now))
+    if not total:
+        return texts.topics_empty, None
+    return texts.topics_header.format(followed=followed), topics_keyboard(choices, page, total)
+
+
+async def show_topics(update: Update, context: NewsContext) -> None:
+    """Every topic with its article count; tap to follow or unfollow."""
+    if update.effective_chat is None:
+        return
+    text, markup = await topics_page(context, update.effective_chat.id, 0, texts_of(update))
+    await reply(update, text, markup)
+
+
+def lookup_problems(lookup: TopicLookup, texts: Texts) -> list[str]:
+    lines = []
+    for name, suggestions in lookup.unknown:
+        line = texts.unknown_topic.format(name=escape(name))
+        if suggestions:
+            line += " " + texts.did_you_mean.format(suggestions=quoted_names(suggestions))
+        lines.append(line)
+    return lines
+
+
+async def subscribe_command(update: Update, context: NewsContext) -> None:
+    """Follow the named topics (comma-separated); no argument shows the keyboard."""
+    chat, texts = update.effective_chat, texts_of(update)
+    names = topic_names(command_argument(update))
+    if chat is None:
+        return
+    if not names:
+        text, markup = await topics_page(context, chat.id, 0, texts)
+        await reply(update, f"{texts.subscribe_usage}\n\n{text}", markup)
+        return
+    deps = context.deps
+    user = update.effective_user
+    async with deps.db.write() as session:
+        lookup = await resolve_topics(session, names, deps.clock())
+        added: list[int] = []
+        if lookup.found:
+            await register_chat(
+                session, chat.id, chat.type, user.language_code if user else None, deps.clock()
+            )
+            added = await subscribe(session, chat.id, [t.id for t in lookup.found], deps.clock())
+    lines = []
+    new = [t for t in lookup.found if t.id in added]
+    old = [t for t in lookup.found if t.id not in added]
+    if new:
+        lines.append(texts.subscribed.format(topics=topic_list(new)))
+    if old:
+        lines.append(texts.already_subscribed.format(topics=topic_list(old)))
+    lines.extend(lookup_problems(lookup, texts))
+    await reply(update, "\n".join(lines))
+
+
+async def unsubscribe_command(update: Update, context: NewsContext) -> None:
+    """Unfollow the named topics, or ``all``; no argument shows the keyboard."""
+    chat, texts = update.effective_chat, texts_of(update)
+    argument = command_argument(update)
+    if chat is None:
+        return
+    deps = context.deps
+    if argument.casefold() == "all":
+        async with deps.db.write() as session:
+            await unsubscribe(session, chat.id, None)
+        await reply(update, texts.unsubscribed_all)
+        return
+    names = topic_names(argument)
+    if not names:
+        text, markup = await topics_page(context, chat.id, 0, texts)
+        await reply(update, f"{texts.unsubscribe_usage}\n\n{text}", markup)
+        return
+    async with deps.db.write() as session:
+        lookup = await resolve_topics(session, names, deps.clock())
+        removed = await unsubscribe(session, chat.id, [t.id for t in lookup.found]) if lookup.found else []
+    lines = []
+    gone = [t for t in lookup.found if t.id in removed]
+    absent = [t for t in lookup.found if t.id not in removed]
+    if gone:
+        lines.append(texts.unsubscribed.format(topics=topic_list(gone)))
+    if absent:
+        lines.append(texts.not_subscribed.format(topics=topic_list(absent)))
+    lines.extend(lookup_problems(lookup, texts))
+    await reply(update, "\n".join(lines))
+
+
+async def my_topics(update: Update, context: NewsContext) -> None:
+    """The chat's topics, each with a one-tap unsubscribe button."""
+    chat, texts = update.effective_chat, texts_of(update)
+    if chat is None:
+        return
+    async with context.deps.db.read() as session:
+        topics = await followed_topics(session, chat.id, context.deps.clock())
+    if not topics:
+        await reply(update, texts.no_topics_followed)
+        return
+    await reply(update, texts.mytopics_header, followed_keyboard(topics))
+
+
+def tapped(query: CallbackQuery | None) -> CallbackData | None:
+    return unpack(query.data) if query is not None else None
+
+
+async def on_toggle(update: Update, context: NewsContext) -> None:
+    """A topic button: toggle, toast, and redraw the same page."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, ToggleTopic):
+        return
+    deps = context.deps
+    user = update.effective_user
+    async with deps.db.write() as session:
+        topic = await get_topic(session, action.topic_id, deps.clock())
+        if topic is not None:
+            await register_chat(
+                session, chat.id, chat.type, user.language_code if user else None, deps.clock()
+            )
+            now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock())
+    if topic is None:
+        await query.answer(texts.toast_topic_gone)
+        return
+    toast = texts.toast_subscribed if now_following else texts.toast_unsubscribed
+    await query.answer(toast.format(topic=topic.name))
+    text, markup = await topics_page(context, chat.id, action.page, texts)
+    await edit_in_place(query, text, markup)
+
+
+async def on_page(update: Update, context: NewsContext) -> None:
+    """◀ / ▶: show another page of topics."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, TopicsPage):
+        return
+    await query.answer()
+    text, markup = await topics_page(context, chat.id, action.page, texts)
+    await edit_in_place(query, text, markup)
+
+
+async def on_unfollow(update: Update, context: NewsContext) -> None:
+    """✖ in /mytopics: unfollow and redraw the list."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, Unfollow):
+        return
+    deps = context.deps
+    async with deps.db.write() as session:
+        topic = await get_topic(session, action.topic_id, deps.clock())
+        await unsubscribe(session, chat.id, [action.topic_id])
+        remaining = await followed_topics(session, chat.id, deps.clock())
+    await query.answer(texts.toast_unsubscribed.format(topic=topic.name) if topic else texts.toast_topic_gone)
+    if remaining:
+        await edit_in_place(query, texts.mytopics_header, followed_keyboard(remaining))
+    else:
+        await edit_in_place(query, texts.no_topics_followed, None)
+
+
+def is_action(kind: type[CallbackData]) -> object:
+    return lambda data: isinstance(unpack(data if isinstance(data, str) else None), kind)
+
+
+def commands() -> list[Command]:
+    return [
+        Command("topics", "pick the topics you follow", show_topics),
+        Command("subscribe", "follow topics: /subscribe AI, Space", subscribe_command),
+        Command("unsubscribe", "unfollow topics, or all of them", unsubscribe_command),
+        Command("mytopics", "the topics you follow", my_topics),
+    ]
+
+
+def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
+    return [
+        CallbackQueryHandler(on_toggle, pattern=is_action(ToggleTopic)),  # type: ignore[arg-type]
+        CallbackQueryHandler(on_page, pattern=is_action(TopicsPage)),  # type: ignore[arg-type]
+        CallbackQueryHandler(on_unfollow, pattern=is_action(Unfollow)),  # type: ignore[arg-type]
+    ]

@@ -1,0 +1,201 @@
+"""Pacing every message the bot sends, so Telegram never has to answer 429.
+
+Telegram's limits, as enforced (and as the emulator enforces them):
+  - at most 30 messages in any trailing second across all chats;
+  - per private chat about one message a second, with short bursts allowed;
+  - at most 20 messages a minute per group or channel.
+
+PTB's ``AIORateLimiter`` is a leaky bucket: it lets 30 through at once and then 30 more within the same
+second, and it does not pace private chats at all. ``PacingRateLimiter`` enforces exact sliding windows
+(global, groups) and a token bucket per private chat, and still retries a 429 after ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+# Methods that put a message in front of a reader (edits count against the chat, not the global 30/s).
+SENDS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendMediaGroup",
+        "sendDocument",
+        "sendAnimation",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
+# Our clock and Telegram's differ by network jitter: leave this much room in every window.
+SAFETY_SECONDS = 0.05
+MAX_TRACKED_CHATS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class PacingLimits:
+    global_per_second: int = 30
+    chat_per_second: float = 1.0
+    chat_burst: int = 3
+    group_per_minute: int = 20
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any trailing ``period`` seconds."""
+
+    def __init__(self, limit: int, period: float, clock: Clock) -> None:
+        self.limit = limit
+        self.period = period + SAFETY_SECONDS
+        self.clock = clock
+        self._times: deque[float] = deque()
+
+    def delay(self) -> float:
+        now = self.clock()
+        while self._times and self._times[0] <= now - self.period:
+            self._times.popleft()
+        return 0.0 if len(self._times) < self.limit else self._times[0] + self.period - now
+
+    def take(self) -> None:
+        self._times.append(self.clock())
+
+    @property
+    def idle(self) -> bool:
+        return self.delay() == 0.0 and not self._times
+
+
+class TokenBucket:
+    """``burst`` events at once, refilled at ``rate`` per second."""
+
+    def __init__(self, rate: float, burst: int, clock: Clock) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._updated = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def delay(self) -> float:
+        self._refill()
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate + SAFETY_SECONDS
+
+    def take(self) -> None:
+        self._refill()
+        self._tokens -= 1
+
+    @property
+    def idle(self) -> bool:
+        self._refill()
+        return self._tokens >= self.burst
+
+
+Limiter = SlidingWindow | TokenBucket
+
+
+class Pacer:
+    """Waits until every limiter that applies to a message has room, then takes a slot in each."""
+
+    def __init__(self, limits: PacingLimits, clock: Clock = time.monotonic) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.overall = SlidingWindow(limits.global_per_second, 1.0, clock)
+        self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
+
+    def _chat(self, chat_id: int | str) -> Limiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if isinstance(chat_id, int) and chat_id > 0:
+                limiter = TokenBucket(self.limits.chat_per_second, self.limits.chat_burst, self.clock)
+            else:
+                limiter = SlidingWindow(self.limits.group_per_minute, 60.0, self.clock)
+            self._chats[chat_id] = limiter
+            if len(self._chats) > MAX_TRACKED_CHATS:
+                self._forget_idle()
+        self._chats.move_to_end(chat_id)
+        return limiter
+
+    def _forget_idle(self) -> None:
+        for chat_id in [c for c, limiter in self._chats.items() if limiter.idle][: MAX_TRACKED_CHATS // 10]:
+            del self._chats[chat_id]
+
+    def delay(self, chat_id: int | str | None, *, counts_globally: bool = True) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now)."""
+        limiters: list[Limiter] = [self.overall] if counts_globally else []
+        if chat_id is not None:
+            limiters.append(self._chat(chat_id))
+        return max((limiter.delay() for limiter in limiters), default=0.0)
+
+    def take(self, chat_id: int | str | None, *, counts_globally: bool = True) -> None:
+        if counts_globally:
+            self.overall.take()
+        if chat_id is not None:
+            self._chat(chat_id).take()
+
+    async def wait(self, chat_id: int | str | None, *, counts_globally: bool = True) -> None:
+        # The pause is computed: sleeping exactly until a slot frees is the point, not polling.
+        while (pause := self.delay(chat_id, counts_globally=counts_globally)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(pause)
+        self.take(chat_id, counts_globally=counts_globally)
+
+
+def chat_of(data: dict[str, Any]) -> int | str | None:
+    chat_id = data.get("chat_id")
+    if isinstance(chat_id, str):
+        with contextlib.suppress(ValueError):
+            return int(chat_id)
+    return chat_id if isinstance(chat_id, int | str) else None
+
+
+class PacingRateLimiter(BaseRateLimiter[int]):
+    """PTB's rate-limiter hook, backed by one shared ``Pacer``; retries 429 up to ``max_retries`` times."""
+
+    def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
+        self.pacer = pacer
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        paced = endpoint in SENDS or endpoint in EDITS
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            if paced:
+                await self.pacer.wait(chat_of(data), counts_globally=endpoint in SENDS)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == retries:
+                    raise
+                pause = error._retry_after.total_seconds()  # public retry_after warns about its type
+                log.warning("429 on %s: retrying after %.1f s", endpoint, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -1,0 +1,118 @@
+"""Pure rendering for chat replies: records in, Telegram HTML out. No I/O, no ``await``."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.texts import Texts
+from storage.records import ArticleSummary, BotStats, TopicSummary
+
+MAX_TEXT_UTF16 = 4096
+MAX_TITLE_CHARS = 200
+_TAG = re.compile(r"<[^>]*>")
+
+
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML (``<``, ``>`` and ``&``)."""
+    return html.escape(text, quote=False)
+
+
+def attribute(text: str) -> str:
+    """Escape text for a double-quoted HTML attribute."""
+    return html.escape(text, quote=True)
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def plain_text(markup: str) -> str:
+    """The text Telegram shows for our (well-formed) HTML: tags removed, entities decoded."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def visible_length(markup: str) -> int:
+    """How long Telegram counts our HTML after parsing, in UTF-16 units."""
+    return utf16_length(plain_text(markup))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary, with an ellipsis, when longer than ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def relative_age(when: datetime, now: datetime, texts: Texts) -> str:
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 60:
+        return texts.ago_now
+    if seconds < 3600:
+        return texts.ago_minutes.format(n=seconds // 60)
+    if seconds < 86400:
+        return texts.ago_hours.format(n=seconds // 3600)
+    return texts.ago_days.format(n=seconds // 86400)
+
+
+def link(url: str, label: str) -> str:
+    return f'<a href="{attribute(url)}">{escape(label)}</a>'
+
+
+def article_line(article: ArticleSummary, now: datetime, texts: Texts) -> str:
+    parts = [f"• {link(article.web_url, shorten(article.title, MAX_TITLE_CHARS))}"]
+    details = [escape(article.provider_name)] if article.provider_name else []
+    details.append(relative_age(article.published_at, now, texts))
+    return f"{parts[0]} — {', '.join(details)}"
+
+
+def fit_lines(header: str, lines: Sequence[str], texts: Texts, limit: int = MAX_TEXT_UTF16) -> str:
+    """Join a header and lines, dropping trailing lines (and saying so) to stay within ``limit``."""
+    kept = list(lines)
+    while True:
+        tail = [texts.and_more.format(n=len(lines) - len(kept))] if len(kept) < len(lines) else []
+        text = "\n".join([header, *kept, *tail])
+        if visible_length(text) <= limit or not kept:
+            return text
+        kept.pop()
+
+
+def articles_text(header: str, articles: Sequence[ArticleSummary], now: datetime, texts: Texts) -> str:
+    return fit_lines(header, [article_line(a, now, texts) for a in articles], texts)
+
+
+def topic_list(topics: Sequence[TopicSummary]) -> str:
+    return ", ".join(f"<b>{escape(topic.name)}</b>" for topic in topics)
+
+
+def quoted_names(names: Sequence[str]) -> str:
+    return ", ".join(f"“{escape(name)}”" for name in names)
+
+
+def help_text(commands: Sequence[tuple[str, str]], texts: Texts) -> str:
+    lines = [texts.help_header, *(f"/{name} — {escape(description)}" for name, description in commands)]
+    return "\n".join([*lines, "", texts.help_footer])
+
+
+def stats_text(stats: BotStats, texts: Texts) -> str:
+    lines = [
+        texts.stats_header,
+        f"Chats: {stats.chats_active} active, {stats.chats_blocked} blocked",
+        f"Articles: {stats.articles_live} live",
+        f"Deliveries today: {stats.deliveries_today} sent, {stats.failures_today} failed "
+        f"({stats.failures_total} failed in all)",
+    ]
+    if stats.last_failure:
+        lines.append(f"Last failure: {escape(shorten(stats.last_failure, 300))}")
+    if stats.subscriptions_by_topic:
+        lines.append("")
+        lines.append("<b>Subscriptions per topic</b>")
+        lines.extend(f"{escape(name)}: {count}" for name, count in stats.subscriptions_by_topic)
+    return fit_lines(lines[0], lines[1:], texts)

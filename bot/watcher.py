@@ -1,0 +1,141 @@
+"""The content watcher: syncs the store when files under the content folder change.
+
+Events come from ``watchfiles`` (inotify where available); a periodic full rescan is the safety net for
+filesystems that do not report changes. A changed file is taken only once its size and mtime have stopped
+moving, so a slow in-place write is read when it is complete, not half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path, PurePosixPath
+
+from watchfiles import Change, awatch
+
+from storage.files import is_article_path
+from storage.sync import ContentSync, SyncReport
+
+log = logging.getLogger(__name__)
+
+ReportHandler = Callable[[SyncReport], Awaitable[None]]
+MAX_SETTLE_SECONDS = 30.0
+
+
+def _stat_key(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+class ContentWatcher:
+    """Watches one folder and runs ``ContentSync`` when it changes, and every ``rescan_seconds``."""
+
+    def __init__(
+        self,
+        sync: ContentSync,
+        *,
+        on_report: ReportHandler,
+        debounce_ms: int = 400,
+        rescan_seconds: float = 300.0,
+        force_polling: bool | None = None,
+    ) -> None:
+        self.sync = sync
+        self.on_report = on_report
+        self.debounce_ms = debounce_ms
+        self.rescan_seconds = rescan_seconds
+        self.force_polling = force_polling
+        self.last_sync_monotonic: float | None = None
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
+
+    def _wanted(self, change: Change, path: str) -> bool:
+        root = self.sync.root.resolve()
+        try:
+            rel = PurePosixPath(Path(path).resolve().relative_to(root).as_posix())
+        except ValueError:
+            return False
+        if change == Change.deleted or rel.name == "topics.yaml" or is_article_path(rel):
+            return True
+        # Files written into a brand-new folder can land before the folder is watched: sync on the folder.
+        return (
+            change == Change.added and Path(path).is_dir() and not any(p.startswith(".") for p in rel.parts)
+        )
+
+    async def start(self) -> None:
+        """Start watching; the caller has already run the start-up sync."""
+        self._stop = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self._watch(), name="content-watch"),
+            asyncio.create_task(self._work(), name="content-sync"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def request_sync(self) -> None:
+        """Ask for a sync soon (``/reload`` uses ``sync_now`` instead, to wait for the result)."""
+        self._wake.set()
+
+    async def sync_now(self) -> SyncReport:
+        report = await self.sync.sync()
+        self.last_sync_monotonic = time.monotonic()
+        await self.on_report(report)
+        return report
+
+    async def _watch(self) -> None:
+        async for changes in awatch(
+            self.sync.root,
+            debounce=max(self.debounce_ms, 1),
+            stop_event=self._stop,
+            watch_filter=self._wanted,
+            force_polling=self.force_polling,
+            recursive=True,
+        ):
+            self._dirty.update(path for _change, path in changes)
+            self._wake.set()
+
+    async def _work(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.rescan_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            await self._settle()
+            try:
+                await self.sync_now()
+            except Exception:
+                # One failed sync (a locked database, a disk hiccup) must not end the watcher.
+                log.exception("content sync failed; retrying on the next change or rescan")
+
+    async def _settle(self) -> None:
+        """Wait until every changed file keeps the same size and mtime for one debounce interval."""
+        paths, self._dirty = self._dirty, set()
+        if not paths:
+            return
+        interval = max(self.debounce_ms, 50) / 1000
+        deadline = time.monotonic() + MAX_SETTLE_SECONDS
+        before = {path: _stat_key(path) for path in paths}
+        while time.monotonic() < deadline:
+            await asyncio.sleep(interval)
+            after = {path: _stat_key(path) for path in paths}
+            if after == before:
+                return
+            before = after

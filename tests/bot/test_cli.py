@@ -1,0 +1,88 @@
+"""The ``newsbot`` entry point, run as a real process: validate and import."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.articles import article_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def newsbot(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "CONTENT_"))
+    }
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_validate_passes_on_the_shipped_content() -> None:
+    result = newsbot("validate", "content/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].endswith("0 files with errors, 0 warnings")
+    assert int(lines[-1].split()[0]) >= 15
+
+
+def test_validate_reports_hostile_files_and_exits_1() -> None:
+    result = newsbot("validate", "tests/data/hostile")
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    named = {line.split(":", 1)[0] for line in errors}
+    hostile = {f"tests/data/hostile/{p.name}" for p in (ROOT / "tests/data/hostile").glob("*.md")}
+    assert named == hostile - {"tests/data/hostile/duplicate-url-a.md"}
+
+
+def test_validate_json_report(tmp_path: Path) -> None:
+    (tmp_path / "ok.md").write_text(article_text(), encoding="utf-8")
+    (tmp_path / "bad.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    result = newsbot("validate", "--json", str(tmp_path))
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["articles_ok"] == 1 and report["ok"] is False
+    assert report["files_with_errors"] == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert newsbot("validate", str(tmp_path / "missing")).returncode == 2
+    assert newsbot("no-such-command").returncode == 2
+
+
+def test_import_is_idempotent_and_incremental(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'bot.db'}"}
+    first = newsbot("import", str(content), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "0 files with errors" in first.stdout and "baseline" in first.stdout
+    second = newsbot("import", str(content), env=env)
+    assert second.stdout.strip().startswith("0 added, 0 updated, 0 moved, 0 restored, 0 withdrawn")
+    (content / "fresh.md").write_text(
+        article_text(title="Fresh", url="https://example.com/fresh"), encoding="utf-8"
+    )
+    (content / "seed-article.md").rename(content / "moved-seed.md")
+    third = newsbot("import", str(content), env=env)
+    assert third.stdout.strip().startswith("1 added, 0 updated, 1 moved, 0 restored, 0 withdrawn")
+    assert "1 new for push" in third.stdout
+
+
+def test_run_without_a_token_fails_with_one_line(tmp_path: Path) -> None:
+    result = newsbot("run", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "newsbot: config: TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)"

@@ -1,0 +1,107 @@
+"""The content watcher: dropped, renamed, slowly written and deleted files reach the store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.watcher import ContentWatcher
+from storage.database import Database
+from storage.models import Article
+from storage.sync import ContentSync, SyncReport
+from tests.articles import article_text
+
+WAIT = 20.0
+
+
+class Reports:
+    """Collects sync reports and lets a test wait for a condition on the store."""
+
+    def __init__(self) -> None:
+        self.items: list[SyncReport] = []
+        self.changed = asyncio.Condition()
+
+    async def __call__(self, report: SyncReport) -> None:
+        async with self.changed:
+            self.items.append(report)
+            self.changed.notify_all()
+
+
+@pytest.fixture
+async def watched(tmp_path: Path) -> AsyncIterator[tuple[Path, Database, Reports]]:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    await db.create_schema()
+    sync = ContentSync(db, folder, display_prefix="content")
+    await sync.sync()
+    reports = Reports()
+    watcher = ContentWatcher(sync, on_report=reports, debounce_ms=50, rescan_seconds=3600)
+    await watcher.start()
+    assert watcher.alive
+    yield folder, db, reports
+    await watcher.stop()
+    assert not watcher.alive
+    await db.close()
+
+
+async def titles(db: Database) -> list[str]:
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(Article.title).where(Article.withdrawn_at.is_(None)).order_by(Article.title)
+        )
+        return list(rows)
+
+
+async def eventually(db: Database, expected: list[str]) -> None:
+    async def check() -> None:
+        while await titles(db) != expected:  # noqa: ASYNC110 - the store is what we observe
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(check(), WAIT)
+
+
+async def test_atomic_rename_is_picked_up(watched: tuple[Path, Database, Reports]) -> None:
+    folder, db, _ = watched
+    temporary = folder / "draft.md.tmp"
+    temporary.write_text(article_text(title="Renamed in", url="https://example.com/r"), encoding="utf-8")
+    temporary.rename(folder / "renamed.md")
+    await eventually(db, ["Renamed in"])
+
+
+async def test_slow_in_place_write_is_read_when_complete(watched: tuple[Path, Database, Reports]) -> None:
+    folder, db, reports = watched
+    text = article_text(title="Slowly written", url="https://example.com/slow", excerpt="x " * 400)
+    path = folder / "slow.md"
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(text), 200):
+            handle.write(text[start : start + 200])
+            handle.flush()
+            await asyncio.sleep(0.02)
+    await eventually(db, ["Slowly written"])
+    assert all(report.errors == 0 for report in reports.items)
+
+
+async def test_delete_withdraws_and_subfolders_are_watched(watched: tuple[Path, Database, Reports]) -> None:
+    folder, db, _ = watched
+    (folder / "deep" / "er").mkdir(parents=True)
+    path = folder / "deep" / "er" / "a.md"
+    path.write_text(article_text(title="Deep", url="https://example.com/deep"), encoding="utf-8")
+    await eventually(db, ["Deep"])
+    path.unlink()
+    await eventually(db, [])
+
+
+async def test_ignored_files_do_not_trigger_errors(watched: tuple[Path, Database, Reports]) -> None:
+    folder, db, reports = watched
+    (folder / "notes.txt").write_text("not an article", encoding="utf-8")
+    (folder / ".hidden.md").write_text("---\n", encoding="utf-8")
+    (folder / "real.md").write_text(
+        article_text(title="Real", url="https://example.com/real"), encoding="utf-8"
+    )
+    await eventually(db, ["Real"])
+    assert all(report.errors == 0 for report in reports.items)
