@@ -15,7 +15,7 @@ class Texts:
         "I send you the news of the topics you follow as soon as it is published.\n\n"
         "Tap a topic below to follow it, or type /help to see everything I can do."
     )
-    welcome_back: str = "👋 <b>Welcome back!</b> Your topics are as you left them. Tap one to change it."
+    welcome_back: str = "👋 <b>Welcome back!</b> Your topics are as you left them: tap one below to change it."
     help_header: str = "<b>What I can do</b>"
     help_footer: str = "Topic names are not case-sensitive: <code>/subscribe ai, space</code> works."
     unknown_command: str = "I don't know that command. Type /help to see what I can do."

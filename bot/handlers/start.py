@@ -26,8 +26,10 @@ async def start(update: Update, context: NewsContext) -> None:
     async with deps.db.write() as session:
         await register_chat(session, chat.id, chat.type, user.language_code if user else None, deps.clock())
         returning = bool(await followed_topics(session, chat.id, deps.clock()))
+    # The greeting stands alone: the topics message below it is redrawn on every tap.
+    await reply(update, texts.welcome_back if returning else texts.welcome)
     text, markup = await topics_page(context, chat.id, 0, texts)
-    await reply(update, f"{texts.welcome_back if returning else texts.welcome}\n\n{text}", markup)
+    await reply(update, text, markup)
 
 
 def help_command(commands: Sequence[Command]) -> Command:

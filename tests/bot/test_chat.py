@@ -23,8 +23,8 @@ async def subscriptions_of(harness: Harness, chat_id: int) -> int:
 
 async def test_start_greets_registers_and_shows_topics(harness: Harness) -> None:
     reader = harness.chat(1001)
-    reply = await reader.say_last("/start")
-    assert "Welcome to News Bot" in reply.body
+    greeting, reply = await reader.say("/start", replies=2)
+    assert "Welcome to News Bot" in greeting.body
     labels = [text for text, _ in buttons(reply)]
     assert "AI (2)" in labels
     assert '<Tags> & "Quotes" (2)' in labels
@@ -296,8 +296,8 @@ async def test_blocking_marks_the_chat_and_start_reactivates(harness: Harness) -
         await harness.emulator.wait_for(lambda: True, timeout=0.05)
     assert await status() == "blocked"
     await harness.emulator.inject_member(1015, "member")
-    reply = await reader.say_last("/start")
-    assert "Welcome back" in reply.body
+    greeting, _ = await reader.say("/start", replies=2)
+    assert "Welcome back" in greeting.body
     assert await status() == "active"
 
 
