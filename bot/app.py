@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot.commands import Command
 from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
 from bot.flood import Verdict
-from bot.handlers import account, admin, news, preferences, start, topics
+from bot.handlers import account, admin, news, preferences, push, start, topics
 from bot.pacing import PacingRateLimiter
 from bot.replies import reply
 
@@ -101,7 +101,7 @@ def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore
     application.add_handler(TypeHandler(Update, flood_guard), group=-1)
     for command in all_commands():
         application.add_handler(CommandHandler(command.name, command.callback))
-    for module in (topics, preferences, account):
+    for module in (topics, preferences, account, push):
         application.add_handlers(module.button_handlers())
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handlers(start.membership_handlers())

@@ -74,8 +74,26 @@ class ConfirmStop(CallbackData):
     confirmed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Mute(CallbackData):
+    """🔕 under a push: unfollow the article's topic (``topic_id`` 0: ask which, when several)."""
+
+    prefix: ClassVar[str] = "m"
+    article_id: int
+    topic_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refollow(CallbackData):
+    """ "Undo" after muting: follow the topic again."""
+
+    prefix: ClassVar[str] = "f"
+    topic_id: int
+
+
 KINDS: dict[str, type[CallbackData]] = {
-    kind.prefix: kind for kind in (ToggleTopic, TopicsPage, Unfollow, SetPreference, ConfirmStop)
+    kind.prefix: kind
+    for kind in (ToggleTopic, TopicsPage, Unfollow, SetPreference, ConfirmStop, Mute, Refollow)
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.pacing import PacingLimits
@@ -41,6 +42,14 @@ class Settings:
     send_chat_per_second: float = 1.0
     send_chat_burst: int = 3
     send_group_per_minute: int = 20
+    push_rate: int = 25
+    push_max_age: timedelta | None = None
+    digest_threshold: int = 5
+    push_concurrency: int = 32
+    push_max_attempts: int = 8
+    push_backoff_base: float = 2.0
+    push_backoff_cap: float = 600.0
+    push_poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +95,12 @@ class Settings:
             problems.append(f"DATABASE_URL: {exc}")
             database_url = DEFAULT_DATABASE_URL
 
+        max_age: timedelta | None = None
+        if raw_age := env.get("PUSH_MAX_AGE"):
+            try:
+                max_age = parse_duration(raw_age)
+            except ValueError:
+                problems.append(f"PUSH_MAX_AGE: expected a duration such as 90m, 12h or 2d, got {raw_age!r}")
         settings = cls(
             telegram_bot_token=token,
             telegram_api_url=api_url,
@@ -101,7 +116,19 @@ class Settings:
             send_chat_per_second=number("SEND_CHAT_PER_SECOND", 1.0, minimum=0.01),
             send_chat_burst=int(number("SEND_CHAT_BURST", 3, minimum=1, integer=True)),
             send_group_per_minute=int(number("SEND_GROUP_PER_MINUTE", 20, minimum=1, integer=True)),
+            push_rate=int(number("PUSH_RATE", 25, minimum=1, integer=True)),
+            push_max_age=max_age,
+            digest_threshold=int(number("DIGEST_THRESHOLD", 5, minimum=1, integer=True)),
+            push_concurrency=int(number("PUSH_CONCURRENCY", 32, minimum=1, integer=True)),
+            push_max_attempts=int(number("PUSH_MAX_ATTEMPTS", 8, minimum=1, integer=True)),
+            push_backoff_base=number("PUSH_BACKOFF_BASE", 2.0, minimum=0.01),
+            push_backoff_cap=number("PUSH_BACKOFF_CAP", 600.0, minimum=0.01),
+            push_poll_seconds=number("PUSH_POLL_SECONDS", 1.0, minimum=0.01),
         )
+        if settings.push_rate > settings.send_global_per_second:
+            problems.append(
+                f"PUSH_RATE: at most SEND_GLOBAL_PER_SECOND ({settings.send_global_per_second}), got {settings.push_rate}"
+            )
         if problems:
             raise ConfigError(problems)
         return settings
@@ -112,6 +139,7 @@ class Settings:
             chat_per_second=self.send_chat_per_second,
             chat_burst=self.send_chat_burst,
             group_per_minute=self.send_group_per_minute,
+            push_per_second=self.push_rate,
         )
 
     def require_token(self) -> str:
@@ -121,6 +149,18 @@ class Settings:
         if not TOKEN_PATTERN.match(self.telegram_bot_token):
             raise ConfigError(["TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon and the secret)"])
         return self.telegram_bot_token
+
+
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw]?)$")
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``15m``, ``12h``, ``2d`` or ``1w``."""
+    match = DURATION.match(text.strip().lower())
+    if not match:
+        raise ValueError(text)
+    return timedelta(seconds=float(match.group(1)) * UNIT_SECONDS[match.group(2)])
 
 
 def read_dotenv(path: Path) -> dict[str, str]:

@@ -52,6 +52,18 @@ class PacingLimits:
     chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
+    # Pushes get this share of the global budget; the rest stays free for replies, which never wait
+    # behind pushes.
+    push_per_second: int = 25
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    """Passed as PTB's ``rate_limit_args``: how one call is paced and retried."""
+
+    retries: int = 3
+    push: bool = False
+    paced: bool = True  # False: the caller already waited for its slot (the delivery worker does)
 
 
 class SlidingWindow:
@@ -116,6 +128,7 @@ class Pacer:
         self.limits = limits
         self.clock = clock
         self.overall = SlidingWindow(limits.global_per_second, 1.0, clock)
+        self.pushes = SlidingWindow(min(limits.push_per_second, limits.global_per_second), 1.0, clock)
         self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
 
     def _chat(self, chat_id: int | str) -> Limiter:
@@ -135,24 +148,29 @@ class Pacer:
         for chat_id in [c for c, limiter in self._chats.items() if limiter.idle][: MAX_TRACKED_CHATS // 10]:
             del self._chats[chat_id]
 
-    def delay(self, chat_id: int | str | None, *, counts_globally: bool = True) -> float:
-        """Seconds until a message to ``chat_id`` may go (0: now)."""
+    def _limiters(self, chat_id: int | str | None, counts_globally: bool, push: bool) -> list[Limiter]:
         limiters: list[Limiter] = [self.overall] if counts_globally else []
+        if push and counts_globally:
+            limiters.append(self.pushes)
         if chat_id is not None:
             limiters.append(self._chat(chat_id))
-        return max((limiter.delay() for limiter in limiters), default=0.0)
+        return limiters
 
-    def take(self, chat_id: int | str | None, *, counts_globally: bool = True) -> None:
-        if counts_globally:
-            self.overall.take()
-        if chat_id is not None:
-            self._chat(chat_id).take()
+    def delay(self, chat_id: int | str | None, *, counts_globally: bool = True, push: bool = False) -> float:
+        """Seconds until a message to ``chat_id`` may go (0: now)."""
+        return max(
+            (limiter.delay() for limiter in self._limiters(chat_id, counts_globally, push)), default=0.0
+        )
 
-    async def wait(self, chat_id: int | str | None, *, counts_globally: bool = True) -> None:
+    async def wait(
+        self, chat_id: int | str | None, *, counts_globally: bool = True, push: bool = False
+    ) -> None:
+        limiters = self._limiters(chat_id, counts_globally, push)
         # The pause is computed: sleeping exactly until a slot frees is the point, not polling.
-        while (pause := self.delay(chat_id, counts_globally=counts_globally)) > 0:  # noqa: ASYNC110
+        while (pause := max(limiter.delay() for limiter in limiters)) > 0:  # noqa: ASYNC110
             await asyncio.sleep(pause)
-        self.take(chat_id, counts_globally=counts_globally)
+        for limiter in limiters:
+            limiter.take()
 
 
 def chat_of(data: dict[str, Any]) -> int | str | None:
@@ -163,7 +181,7 @@ def chat_of(data: dict[str, Any]) -> int | str | None:
     return chat_id if isinstance(chat_id, int | str) else None
 
 
-class PacingRateLimiter(BaseRateLimiter[int]):
+class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
     """PTB's rate-limiter hook, backed by one shared ``Pacer``; retries 429 up to ``max_retries`` times."""
 
     def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
@@ -183,13 +201,14 @@ class PacingRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: SendPolicy | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         paced = endpoint in SENDS or endpoint in EDITS
-        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        policy = rate_limit_args or SendPolicy(retries=self.max_retries)
+        retries = policy.retries
         for attempt in range(retries + 1):
-            if paced:
-                await self.pacer.wait(chat_of(data), counts_globally=endpoint in SENDS)
+            if paced and policy.paced:
+                await self.pacer.wait(chat_of(data), counts_globally=endpoint in SENDS, push=policy.push)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
 from bot.pacing import Pacer
+from bot.push.messenger import TelegramMessenger
+from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.watcher import ContentWatcher
 from storage.database import Database
 from storage.sync import ContentSync, SyncReport
@@ -69,9 +71,26 @@ class BotRuntime:
             resync=self.watcher.sync_now,
         )
         self.application: Application = build_application(deps, settings.require_token())  # type: ignore[type-arg]
+        self.worker = DeliveryWorker(
+            self.db,
+            TelegramMessenger(self.application.bot),
+            deps.pacer,
+            DeliverySettings(
+                concurrency=settings.push_concurrency,
+                digest_threshold=settings.digest_threshold,
+                max_attempts=settings.push_max_attempts,
+                backoff_base=settings.push_backoff_base,
+                backoff_cap=settings.push_backoff_cap,
+                poll_seconds=settings.push_poll_seconds,
+                max_age=settings.push_max_age,
+            ),
+            clock=clock,
+        )
 
     async def _on_report(self, report: SyncReport) -> None:
         log_report(report)
+        if report.new_article_ids:
+            self.worker.wake()
 
     async def start(self, *, push_existing: bool = False) -> None:
         self.settings.content_dir.mkdir(parents=True, exist_ok=True)
@@ -83,14 +102,17 @@ class BotRuntime:
         assert updater is not None
         await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
         await self.application.start()
+        self.worker.start()
         await self.watcher.start()
         log.info("bot started: @%s", self.application.bot.username)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 20.0) -> None:
+        """Stop taking updates and files, let in-flight sends finish (``grace`` seconds), close everything."""
         await self.watcher.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+        await self.worker.stop(grace)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

@@ -15,7 +15,9 @@ class Texts:
         "I send you the news of the topics you follow as soon as it is published.\n\n"
         "Tap a topic below to follow it, or type /help to see everything I can do."
     )
-    welcome_back: str = "👋 <b>Welcome back!</b> Your topics are as you left them: tap one below to change it."
+    welcome_back: str = (
+        "👋 <b>Welcome back!</b> Your topics are as you left them: tap one below to change it."
+    )
     help_header: str = "<b>What I can do</b>"
     help_footer: str = "Topic names are not case-sensitive: <code>/subscribe ai, space</code> works."
     unknown_command: str = "I don't know that command. Type /help to see what I can do."
@@ -83,6 +85,24 @@ class Texts:
     ago_hours: str = "{n} h ago"
     ago_days: str = "{n} d ago"
     and_more: str = "… and {n} more"
+
+    # Pushes and digests. Button labels (push_read, push_mute, push_mute_several, push_undo) are plain text.
+    push_read: str = "Read ↗"
+    push_mute: str = "🔕 Mute {topic}"
+    push_mute_several: str = "🔕 Mute…"
+    push_related_header: str = "<b>Related</b>"
+    push_date: str = "{day} {month} {year}, {time} UTC"
+    push_mute_question: str = "Which topic do you want to mute?"
+    push_muted: str = "🔕 Muted {topic}. You will no longer get its news."
+    push_undo: str = "Undo"
+    push_refollowed: str = "🔔 Following {topic} again."
+    digest_header: str = "📰 <b>{n} new articles</b>"
+    digest_header_one: str = "📰 <b>1 new article</b>"
+    digest_header_part: str = "📰 <b>{n} new articles</b> ({part}/{parts})"
+    digest_date: str = "{day} {month} {time}"
+    month_abbreviations: tuple[str, ...] = (
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    )  # fmt: skip
 
 
 ENGLISH = Texts()

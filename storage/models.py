@@ -7,7 +7,7 @@ PostgreSQL compare them the same way.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -57,6 +58,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model: bulk paths skip the ORM's per-object bookkeeping."""
+    return cast(Table, model.__table__)
 
 
 class StoreState(Base):
@@ -130,6 +136,10 @@ class ArticleImage(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     is_cached: Mapped[bool | None] = mapped_column(Boolean)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Telegram's id for the uploaded image: every push after the first reuses it (one fetch per image).
+    telegram_file_id: Mapped[str | None] = mapped_column(Text)
+    # Why Telegram refused the image; later pushes go straight to the text fallback.
+    failed_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RelatedLinkRow(Base):
@@ -216,12 +226,15 @@ class Delivery(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|cancelled
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|sent|failed|cancelled|skipped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    via_digest: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (

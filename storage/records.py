@@ -70,3 +70,46 @@ class TopicLookup:
 
     found: tuple[TopicSummary, ...]
     unknown: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedSummary:
+    """A related link as a push shows it."""
+
+    web_url: str
+    title: str | None
+    provider_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PushArticle:
+    """Everything a push of one article shows, loaded once per article."""
+
+    id: int
+    title: str
+    web_url: str
+    excerpt: str | None
+    provider_name: str | None
+    published_at: datetime
+    quality: int | None
+    topics: tuple[TopicRef, ...]
+    related: tuple[RelatedSummary, ...]
+    image_url: str | None  # the first image, when it has not failed before
+    image_file_id: str | None  # Telegram's id for that image once it was uploaded
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One line of a digest message."""
+
+    article_id: int
+    title: str
+    web_url: str
+    provider_name: str | None
+    published_at: datetime

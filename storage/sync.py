@@ -14,9 +14,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import ArticleDoc
@@ -27,11 +27,11 @@ from storage.models import (
     Article,
     ArticleImage,
     ArticleTopic,
-    Base,
     ContentFile,
     FanoutJob,
     RelatedLinkRow,
     StoreState,
+    table,
 )
 from storage.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.topic_index import TopicIndex
@@ -44,11 +44,6 @@ BASELINE_KEY = "baseline_at"
 TOPICS_FILE = "topics.yaml"
 
 Clock = Callable[[], datetime]
-
-
-def table(model: type[Base]) -> Table:
-    """The Core table behind a model: bulk paths skip the ORM's per-object bookkeeping."""
-    return cast(Table, model.__table__)
 
 
 def utc_now() -> datetime:
@@ -367,6 +362,21 @@ class ContentSync:
             select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(ids))
         )
         index.touched.update(old_topics.scalars())
+        # What Telegram taught us about an image (its file id, or that it refuses it) outlives an edit.
+        known_images = {
+            (article_id, url): (file_id, failed)
+            for article_id, url, file_id, failed in await session.execute(
+                select(
+                    ArticleImage.article_id,
+                    ArticleImage.url,
+                    ArticleImage.telegram_file_id,
+                    ArticleImage.failed_reason,
+                ).where(
+                    ArticleImage.article_id.in_(ids),
+                    (ArticleImage.telegram_file_id.is_not(None)) | (ArticleImage.failed_reason.is_not(None)),
+                )
+            )
+        }
         for model in (ArticleTopic, ArticleImage, RelatedLinkRow):
             await session.execute(delete(model).where(model.article_id.in_(ids)))
         topic_rows: list[dict[str, Any]] = []
@@ -393,6 +403,8 @@ class ContentSync:
                         "height": image.height,
                         "is_cached": image.is_cached,
                         "extra": image.extra,
+                        "telegram_file_id": known_images.get((article_id, image.url), (None, None))[0],
+                        "failed_reason": known_images.get((article_id, image.url), (None, None))[1],
                     }
                 )
             for position, link in enumerate(doc.related):

@@ -1,0 +1,79 @@
+"""The buttons under a push: 🔕 mute the article's topic, and Undo."""
+
+from __future__ import annotations
+
+from telegram import MaybeInaccessibleMessage, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.callbacks import Mute, Refollow
+from bot.context import NewsContext, texts_of
+from bot.handlers.topics import is_action, tapped
+from bot.push.render import render_mute_choice, render_muted, render_refollowed
+from bot.replies import reply
+from storage.deliveries import followed_topic_ids, load_push_article
+from storage.subscriptions import get_topic, subscribe, unsubscribe
+
+
+def thread_of(message: MaybeInaccessibleMessage | None) -> int:
+    """The forum thread a tapped message is in (0: none)."""
+    return (message.message_thread_id or 0) if isinstance(message, Message) else 0
+
+
+async def on_mute(update: Update, context: NewsContext) -> None:
+    """Unfollow the pushed article's topic (asking which when several are followed), offering Undo."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, Mute):
+        return
+    deps = context.deps
+    thread = thread_of(query.message)
+    async with deps.db.read() as session:
+        article = await load_push_article(session, action.article_id)
+        followed = await followed_topic_ids(session, (chat.id, thread))
+    if article is None:
+        await query.answer(texts.toast_stale)
+        return
+    mine = [topic for topic in article.topics if topic.id in followed]
+    if action.topic_id == 0 and len(mine) > 1:
+        await query.answer()
+        text, markup = render_mute_choice(article, followed, texts)
+        await reply(update, text, markup)
+        return
+    target = next((t for t in mine if t.id == action.topic_id or action.topic_id == 0), None)
+    if target is None:
+        await query.answer(texts.toast_stale)
+        return
+    async with deps.db.write() as session:
+        await unsubscribe(session, chat.id, [target.id], thread_id=thread)
+    await query.answer(texts.push_muted.format(topic=target.name))
+    text, markup = render_muted(target.name, target.id, texts)
+    await reply(update, text, markup)
+
+
+async def on_refollow(update: Update, context: NewsContext) -> None:
+    """Undo a mute: follow the topic again."""
+    query, texts = update.callback_query, texts_of(update)
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, Refollow):
+        return
+    deps = context.deps
+    thread = thread_of(query.message)
+    async with deps.db.write() as session:
+        topic = await get_topic(session, action.topic_id, deps.clock())
+        if topic is not None:
+            await subscribe(session, chat.id, [topic.id], deps.clock(), thread_id=thread)
+    if topic is None:
+        await query.answer(texts.toast_topic_gone)
+        return
+    await query.answer(texts.push_refollowed.format(topic=topic.name))  # a toast is plain text
+    if query.message is not None:
+        await query.edit_message_text(render_refollowed(topic.name, texts))
+
+
+def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
+    return [
+        CallbackQueryHandler(on_mute, pattern=is_action(Mute)),  # type: ignore[arg-type]
+        CallbackQueryHandler(on_refollow, pattern=is_action(Refollow)),  # type: ignore[arg-type]
+    ]

@@ -1,0 +1,1 @@
+"""Pushing new articles to readers: rendering, sending and the delivery worker."""

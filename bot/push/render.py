@@ -1,0 +1,257 @@
+"""Pure rendering of pushes and digests: records in, Telegram HTML and keyboards out. No I/O, no ``await``.
+
+Every limit is Telegram's, counted as Telegram counts it: UTF-16 code units of the text left after
+parsing the HTML (``bot.render.visible_length``). Whatever an article holds, the result fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+from bot.callbacks import Mute, Refollow
+from bot.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
+from bot.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, link, shorten, utf16_length, visible_length
+from bot.texts import Texts
+from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
+
+MAX_CAPTION_UTF16 = 1024
+MAX_RELATED = 3
+MAX_RELATED_LABEL = 60
+MAX_SOURCE_CHARS = 60
+MAX_HASHTAG_CHARS = 64
+MAX_HASHTAGS_UTF16 = 200
+# Sources, hashtags and related links are capped (about 350 units in a caption, 2,000 in a text), so the
+# title and the excerpt always keep room and are the only parts cut to fit the message.
+_NON_WORD = re.compile(r"\W+")
+
+
+@dataclass(frozen=True, slots=True)
+class PushMessage:
+    """One push, ready to send with ``parse_mode=HTML`` as a photo caption or as a text message."""
+
+    html: str
+    keyboard: InlineKeyboardMarkup
+
+
+def render_push(
+    article: PushArticle, followed_topic_ids: frozenset[int], texts: Texts, *, as_caption: bool
+) -> PushMessage:
+    """The push of ``article``; related links are listed in text messages and are buttons in both forms."""
+    limit = MAX_CAPTION_UTF16 if as_caption else MAX_TEXT_UTF16
+    related = related_links(article)
+    footer = [_source_and_date(article, texts)]
+    tags = hashtag_line(article.topics)
+    if tags:
+        footer.append(tags)
+    if related and not as_caption:
+        footer += ["", texts.push_related_header, *(_related_line(item) for item in related)]
+    # The footer's length is bounded; the title gets what is left, then the excerpt what the title left.
+    room = limit - visible_length(_push_html(article.web_url, "", "", footer))
+    title = _fit(article.title, room) or _fit(article.web_url, room)
+    room -= utf16_length(title) + 2  # 2: the blank line before the excerpt
+    excerpt = _fit(article.excerpt or "", room)
+    if excerpt == "…":  # an excerpt cut down to the ellipsis alone says nothing
+        excerpt = ""
+    html = _push_html(article.web_url, title, excerpt, footer)
+    return PushMessage(html, _push_keyboard(article, related, followed_topic_ids, texts))
+
+
+def render_mute_choice(
+    article: PushArticle, followed_topic_ids: frozenset[int], texts: Texts
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Asked after "🔕 Mute…": one button per followed topic of the article."""
+    buttons = [
+        [
+            InlineKeyboardButton(
+                texts.push_mute.format(topic=shorten(topic.name, MAX_TOPIC_LABEL)),
+                callback_data=Mute(article.id, topic.id).pack(),
+            )
+        ]
+        for topic in _followed(article.topics, followed_topic_ids)
+    ]
+    return texts.push_mute_question, InlineKeyboardMarkup(buttons)
+
+
+def render_muted(topic_name: str, topic_id: int, texts: Texts) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirmation of a mute, with an "Undo" button that follows the topic again."""
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.push_undo, callback_data=Refollow(topic_id).pack())]]
+    )
+    return texts.push_muted.format(topic=_topic_name(topic_name)), keyboard
+
+
+def render_refollowed(topic_name: str, texts: Texts) -> str:
+    return texts.push_refollowed.format(topic=_topic_name(topic_name))
+
+
+def render_digest(items: Sequence[DigestItem], texts: Texts) -> list[str]:
+    """A burst of articles as one message, or as numbered parts when it is longer than a message allows."""
+    if not items:
+        return []
+    if len(items) == 1:
+        header = texts.digest_header_one
+        widest = header
+    else:
+        header = texts.digest_header.format(n=len(items))
+        # No part holds less than one line, so the widest possible part header is "(N/N)".
+        widest = texts.digest_header_part.format(n=len(items), part=len(items), parts=len(items))
+    budget = MAX_TEXT_UTF16 - visible_length(widest) - 1  # 1: the newline after the header
+    parts: list[list[str]] = []
+    used = 0
+    for item in items:
+        line = _digest_line(item, budget, texts)
+        size = visible_length(line)
+        if parts and used + 1 + size <= budget:  # 1: the newline before the line
+            parts[-1].append(line)
+            used += 1 + size
+        else:
+            parts.append([line])
+            used = size
+    if len(parts) == 1:
+        return ["\n".join([header, *parts[0]])]
+    return [
+        "\n".join([texts.digest_header_part.format(n=len(items), part=number, parts=len(parts)), *lines])
+        for number, lines in enumerate(parts, start=1)
+    ]
+
+
+def link_preview(article: PushArticle, image_previews: bool) -> LinkPreviewOptions:
+    """Preview options for a push sent as text: the article's image, large and above the text, or none."""
+    if not image_previews:
+        return LinkPreviewOptions(is_disabled=True)
+    return LinkPreviewOptions(
+        url=article.image_url or article.web_url, prefer_large_media=True, show_above_text=True
+    )
+
+
+def related_links(article: PushArticle) -> tuple[RelatedSummary, ...]:
+    """Up to three related links worth showing: http(s) only, neither the article itself nor repeated."""
+    seen = {_same_url(article.web_url)}
+    kept: list[RelatedSummary] = []
+    for item in article.related:
+        url = item.web_url.strip()
+        if not url.startswith(("http://", "https://")) or _same_url(url) in seen:
+            continue
+        seen.add(_same_url(url))
+        kept.append(replace(item, web_url=url))
+        if len(kept) == MAX_RELATED:
+            break
+    return tuple(kept)
+
+
+def hashtag_line(topics: Sequence[TopicRef]) -> str:
+    """``#ComputerVision #AI``: each topic name without its non-word characters; "" when there is none."""
+    line = ""
+    for topic in topics:
+        tag = "#" + _NON_WORD.sub("", topic.name)[:MAX_HASHTAG_CHARS]
+        if tag == "#" or tag in line.split(" "):
+            continue
+        longer = f"{line} {tag}" if line else tag
+        if utf16_length(longer) > MAX_HASHTAGS_UTF16:
+            break
+        line = longer
+    return escape(line)
+
+
+def push_date(when: datetime, texts: Texts) -> str:
+    """``17 Aug 2020, 08:14 UTC``, whatever the machine's locale."""
+    return texts.push_date.format(**_date_fields(when, texts))
+
+
+def _push_html(url: str, title: str, excerpt: str, footer: Sequence[str]) -> str:
+    blocks = [f"<b>{link(url, title)}</b>", *([escape(excerpt)] if excerpt else []), "\n".join(footer)]
+    return "\n\n".join(blocks)
+
+
+def _source_and_date(article: PushArticle, texts: Texts) -> str:
+    source = shorten(article.provider_name or "", MAX_SOURCE_CHARS)
+    date = push_date(article.published_at, texts)
+    return f"{escape(source)} · {date}" if source else date
+
+
+def _related_line(item: RelatedSummary) -> str:
+    line = f"• {link(item.web_url, shorten(item.title or '', MAX_TITLE_CHARS) or item.web_url)}"
+    source = shorten(item.provider_name or "", MAX_SOURCE_CHARS)
+    return f"{line} — {escape(source)}" if source else line
+
+
+def _push_keyboard(
+    article: PushArticle,
+    related: Sequence[RelatedSummary],
+    followed_topic_ids: frozenset[int],
+    texts: Texts,
+) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(texts.push_read, url=article.web_url)]]
+    for item in related:
+        rows.append([InlineKeyboardButton(_related_label(item), url=item.web_url)])
+    followed = _followed(article.topics, followed_topic_ids)
+    if len(followed) == 1:
+        label = texts.push_mute.format(topic=shorten(followed[0].name, MAX_TOPIC_LABEL))
+        rows.append([InlineKeyboardButton(label, callback_data=Mute(article.id, followed[0].id).pack())])
+    elif followed:
+        rows.append([InlineKeyboardButton(texts.push_mute_several, callback_data=Mute(article.id, 0).pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+def _related_label(item: RelatedSummary) -> str:
+    """``TITLE — SOURCE`` in at most 60 characters, the title cut first so the source stays readable."""
+    source = shorten(item.provider_name or "", MAX_RELATED_LABEL // 3)
+    suffix = f" — {source}" if source else ""
+    title = " ".join((item.title or "").split()) or item.web_url
+    return shorten(title, MAX_RELATED_LABEL - len(suffix)) + suffix
+
+
+def _digest_line(item: DigestItem, budget: int, texts: Texts) -> str:
+    date = texts.digest_date.format(**_date_fields(item.published_at, texts))
+    source = shorten(item.provider_name or "", MAX_SOURCE_CHARS)
+    details = f"{escape(source)}, {date}" if source else date
+    title = " ".join(item.title.split()) or item.web_url
+    skeleton = f"• {link(item.web_url, '')} — {details}"
+    return f"• {link(item.web_url, _fit(title, budget - visible_length(skeleton)))} — {details}"
+
+
+def _followed(topics: Sequence[TopicRef], followed_topic_ids: frozenset[int]) -> list[TopicRef]:
+    followed: dict[int, TopicRef] = {}
+    for topic in topics:
+        if topic.id in followed_topic_ids:
+            followed.setdefault(topic.id, topic)
+    return list(followed.values())
+
+
+def _topic_name(name: str) -> str:
+    return f"<b>{escape(shorten(name, MAX_TITLE_CHARS))}</b>"
+
+
+def _fit(text: str, units: int) -> str:
+    """``text`` on one line, cut at a word boundary with "…" to at most ``units`` UTF-16 units."""
+    if units <= 0:
+        return ""
+    fitted = shorten(text, units)
+    if utf16_length(fitted) <= units:
+        return fitted
+    # Astral characters count two units: find the longest cut in characters that fits in units.
+    low, high, best = 1, units - 1, ""
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = shorten(text, middle)
+        if utf16_length(candidate) <= units:
+            low, best = middle + 1, candidate
+        else:
+            high = middle - 1
+    return best
+
+
+def _same_url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def _date_fields(when: datetime, texts: Texts) -> dict[str, object]:
+    # Records carry aware UTC datetimes; a naive one is taken as UTC, never as the machine's local time.
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    month = texts.month_abbreviations[when.month - 1]
+    return {"day": when.day, "month": month, "year": when.year, "time": f"{when:%H:%M}"}

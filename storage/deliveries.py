@@ -1,0 +1,276 @@
+"""The delivery ledger: what is due where, the last check before a send, and recording outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Article,
+    ArticleImage,
+    ArticleTopic,
+    Chat,
+    ChatPreferences,
+    Delivery,
+    RelatedLinkRow,
+    Subscription,
+    Topic,
+)
+from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
+
+Destination = tuple[int, int]  # (chat id, forum thread id; 0 = none)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPush:
+    delivery_id: int
+    article_id: int
+    chat_id: int
+    thread_id: int
+    attempts: int
+
+
+async def due_destinations(
+    session: AsyncSession, now: datetime, *, limit: int, busy: Collection[Destination] = ()
+) -> list[Destination]:
+    """Destinations with pushes due, the one waiting longest (oldest article) first."""
+    rows = await session.execute(
+        select(Delivery.chat_id, Delivery.thread_id)
+        .join(Article, Article.id == Delivery.article_id)
+        .where(Delivery.status == "pending", Delivery.due_at <= now)
+        .group_by(Delivery.chat_id, Delivery.thread_id)
+        .order_by(func.min(Article.published_at))
+        .limit(limit + len(busy))
+    )
+    return [(chat, thread) for chat, thread in rows if (chat, thread) not in busy][:limit]
+
+
+async def destination_queue(
+    session: AsyncSession, destination: Destination, now: datetime
+) -> list[PendingPush]:
+    """A destination's due pushes in the order they must arrive: oldest publication first."""
+    chat_id, thread_id = destination
+    rows = await session.execute(
+        select(Delivery.id, Delivery.article_id, Delivery.attempts)
+        .join(Article, Article.id == Delivery.article_id)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.thread_id == thread_id,
+            Delivery.status == "pending",
+            Delivery.due_at <= now,
+        )
+        .order_by(Article.published_at, Delivery.id)
+    )
+    return [
+        PendingPush(row_id, article_id, chat_id, thread_id, attempts) for row_id, article_id, attempts in rows
+    ]
+
+
+async def still_wanted(session: AsyncSession, delivery_id: int) -> Preferences | None:
+    """The last check before a send: the reader's preferences if the push should still go, else None.
+
+    It goes only while the row is pending, the chat active, the article live, the destination still follows
+    one of the article's topics and the article passes the chat's minimum quality.
+    """
+    follows = exists().where(
+        Subscription.chat_id == Delivery.chat_id,
+        Subscription.thread_id == Delivery.thread_id,
+        Subscription.topic_id.in_(
+            select(ArticleTopic.topic_id).where(ArticleTopic.article_id == Delivery.article_id)
+        ),
+    )
+    row = (
+        await session.execute(
+            select(
+                ChatPreferences.min_quality,
+                ChatPreferences.image_previews,
+                ChatPreferences.silent,
+                Article.quality,
+            )
+            .select_from(Delivery)
+            .join(Chat, Chat.id == Delivery.chat_id)
+            .join(Article, Article.id == Delivery.article_id)
+            .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == "pending",
+                Chat.status == "active",
+                Article.withdrawn_at.is_(None),
+                follows,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    min_quality, previews, silent, quality = row
+    preferences = Preferences(
+        min_quality=min_quality or 0,
+        image_previews=True if previews is None else previews,
+        silent=bool(silent),
+    )
+    if quality is not None and quality < preferences.min_quality:
+        return None
+    return preferences
+
+
+async def load_push_article(session: AsyncSession, article_id: int) -> PushArticle | None:
+    article = await session.get(Article, article_id)
+    if article is None:
+        return None
+    topics = await session.execute(
+        select(Topic.id, Topic.name)
+        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+        .where(ArticleTopic.article_id == article_id)
+        .order_by(Topic.key)
+    )
+    related = await session.execute(
+        select(RelatedLinkRow.web_url, RelatedLinkRow.title, RelatedLinkRow.provider_name)
+        .where(RelatedLinkRow.article_id == article_id)
+        .order_by(RelatedLinkRow.position)
+    )
+    image = (
+        await session.execute(
+            select(ArticleImage.url, ArticleImage.telegram_file_id)
+            .where(ArticleImage.article_id == article_id, ArticleImage.failed_reason.is_(None))
+            .order_by(ArticleImage.position)
+            .limit(1)
+        )
+    ).first()
+    return PushArticle(
+        id=article.id,
+        title=article.title,
+        web_url=article.web_url,
+        excerpt=article.excerpt,
+        provider_name=article.provider_name,
+        published_at=article.published_at,
+        quality=article.quality,
+        topics=tuple(TopicRef(topic_id, name) for topic_id, name in topics),
+        related=tuple(RelatedSummary(url, title, provider) for url, title, provider in related),
+        image_url=image[0] if image else None,
+        image_file_id=image[1] if image else None,
+    )
+
+
+async def digest_items(session: AsyncSession, article_ids: Sequence[int]) -> list[DigestItem]:
+    rows = await session.execute(
+        select(Article.id, Article.title, Article.web_url, Article.provider_name, Article.published_at)
+        .where(Article.id.in_(article_ids))
+        .order_by(Article.published_at, Article.id)
+    )
+    return [DigestItem(*row) for row in rows]
+
+
+async def followed_topic_ids(session: AsyncSession, destination: Destination) -> frozenset[int]:
+    chat_id, thread_id = destination
+    rows = await session.scalars(
+        select(Subscription.topic_id).where(
+            Subscription.chat_id == chat_id, Subscription.thread_id == thread_id
+        )
+    )
+    return frozenset(rows)
+
+
+async def mark_sent(
+    session: AsyncSession,
+    delivery_ids: Sequence[int],
+    message_id: int,
+    now: datetime,
+    *,
+    via_digest: bool = False,
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+        .values(
+            status="sent",
+            sent_at=now,
+            message_id=message_id,
+            via_digest=via_digest,
+            attempts=Delivery.attempts + 1,
+            error=None,
+        )
+    )
+
+
+async def mark(session: AsyncSession, delivery_ids: Sequence[int], status: str, error: str | None) -> None:
+    """Close rows for good: ``failed`` (with the error), ``cancelled`` or ``skipped``."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+        .values(status=status, error=error, attempts=Delivery.attempts + (1 if status == "failed" else 0))
+    )
+
+
+async def reschedule(session: AsyncSession, delivery_id: int, due_at: datetime, error: str) -> None:
+    """Try again later (a transient error or a 429)."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == "pending")
+        .values(due_at=due_at, error=error, attempts=Delivery.attempts + 1)
+    )
+
+
+async def postpone_destination(session: AsyncSession, destination: Destination, due_at: datetime) -> None:
+    """Nothing more to this destination before ``due_at`` (Telegram asked us to wait)."""
+    chat_id, thread_id = destination
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.chat_id == chat_id,
+            Delivery.thread_id == thread_id,
+            Delivery.status == "pending",
+            Delivery.due_at < due_at,
+        )
+        .values(due_at=due_at)
+    )
+
+
+async def block_chat(session: AsyncSession, chat_id: int, now: datetime, reason: str) -> None:
+    """The reader blocked the bot: mark the chat and cancel everything pending for it."""
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(status="blocked", updated_at=now))
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.status == "pending")
+        .values(status="cancelled", error=reason)
+    )
+
+
+async def migrate_chat(session: AsyncSession, old_id: int, new_id: int, now: datetime) -> None:
+    """A group became a supergroup with a new id: move everything the bot keeps about it."""
+    old = await session.get(Chat, old_id)
+    if old is None or await session.get(Chat, new_id) is not None:
+        return
+    session.add(
+        Chat(
+            id=new_id,
+            type="supergroup",
+            language_code=old.language_code,
+            status=old.status,
+            created_at=old.created_at,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+    for model in (Subscription, ChatPreferences, Delivery):
+        await session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
+    await session.execute(delete(Chat).where(Chat.id == old_id))
+
+
+async def remember_file_id(session: AsyncSession, article_id: int, url: str, file_id: str) -> None:
+    await session.execute(
+        update(ArticleImage)
+        .where(and_(ArticleImage.article_id == article_id, ArticleImage.url == url))
+        .values(telegram_file_id=file_id)
+    )
+
+
+async def remember_image_failure(session: AsyncSession, article_id: int, url: str, reason: str) -> None:
+    await session.execute(
+        update(ArticleImage)
+        .where(and_(ArticleImage.article_id == article_id, ArticleImage.url == url))
+        .values(failed_reason=reason)
+    )

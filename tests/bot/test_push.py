@@ -1,0 +1,426 @@
+"""Pushes end to end: files dropped into the watched folder reach every subscriber once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.emulator import BotApiEmulator, EmulatorLimits, SentMessage
+from bot.runtime import BotRuntime
+from storage.models import Chat as ChatRow
+from storage.models import Delivery
+from tests.articles import article_text
+from tests.bot.conftest import FAST_READERS, NOW, Chat, buttons, refused, settings_for
+
+WAIT = 20.0
+TOPICS = ("AI", "Space", "Climate")
+
+
+class Clock:
+    """The bot's clock: it ticks with real time from ``NOW``, and the test can jump it forward."""
+
+    def __init__(self, now: datetime) -> None:
+        self.jump_to(now)
+
+    def jump_to(self, when: datetime) -> None:
+        self._base, self._started = when, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._base + timedelta(seconds=time.monotonic() - self._started)
+
+
+@dataclass
+class Pushes:
+    emulator: BotApiEmulator
+    runtime: BotRuntime
+    content: Path
+    clock: Clock
+    # Error answers a test provokes on purpose (status codes); every other refusal fails the test.
+    expected_refusals: set[int] = field(default_factory=set)
+
+    def chat(self, chat_id: int) -> Chat:
+        return Chat(self.emulator, chat_id)
+
+    async def follow(self, chat_id: int, *topics: str) -> Chat:
+        chat = self.chat(chat_id)
+        reply = await chat.say_last("/subscribe " + ", ".join(topics))
+        assert "Subscribed" in reply.body
+        return chat
+
+    def drop(self, name: str, **fields: Any) -> Path:
+        """Publish as operators are told to: write under a temporary name, then rename."""
+        path = self.content / name
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(article_text(**fields), encoding="utf-8")
+        temporary.rename(path)
+        return path
+
+    def pushes(self, chat_id: int) -> list[SentMessage]:
+        """What the bot pushed to a chat (replies to commands have no "Read" button)."""
+        return [
+            m
+            for m in self.emulator.sent(chat_id)
+            if any(t == "Read ↗" for t, _ in buttons(m)) or is_digest(m)
+        ]
+
+    async def wait_pushes(self, expected: dict[int, int]) -> None:
+        def done() -> bool:
+            return all(len(self.pushes(chat)) >= count for chat, count in expected.items())
+
+        await self.emulator.wait_for(done, timeout=WAIT)
+
+    async def settle(self, seconds: float = 0.5) -> None:
+        """Give the worker time to send anything it (wrongly) still would."""
+        await asyncio.sleep(seconds)
+
+
+def is_digest(message: SentMessage) -> bool:
+    return message.body.startswith("📰")
+
+
+async def start_pushes(emulator: BotApiEmulator, tmp_path: Path, clock: Clock, **overrides: Any) -> Pushes:
+    content = tmp_path / "content"
+    content.mkdir(exist_ok=True)
+    (content / "seed.md").write_text(
+        article_text(title="Back catalogue", url="https://example.com/old", topics=TOPICS), encoding="utf-8"
+    )
+    options: dict[str, Any] = {"push_poll_seconds": 0.05, "push_backoff_base": 0.05, "digest_threshold": 50}
+    options.update(overrides)
+    runtime = BotRuntime(settings_for(emulator, tmp_path, content, **options), clock=clock)
+    await runtime.start()
+    return Pushes(emulator, runtime, content, clock)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+async def pushes(emulator: BotApiEmulator, tmp_path: Path, clock: Clock) -> AsyncIterator[Pushes]:
+    setup = await start_pushes(emulator, tmp_path, clock)
+    try:
+        yield setup
+    finally:
+        await setup.runtime.stop()
+    assert emulator.violations == []
+    assert [call for call in refused(emulator) if call.status not in setup.expected_refusals] == []
+
+
+def published(hours_ago: float) -> datetime:
+    return NOW - timedelta(hours=hours_ago)
+
+
+async def test_fifty_chats_get_exactly_their_articles_once_in_order(pushes: Pushes) -> None:
+    follows = {1000 + n: [TOPICS[n % 3], *([TOPICS[(n + 1) % 3]] if n % 4 == 0 else [])] for n in range(50)}
+    for chat_id, topics in follows.items():
+        await pushes.follow(chat_id, *topics)
+    articles = [
+        (f"a{n}.md", TOPICS[n % 3], f"https://example.com/news/{n}", published(10 - n)) for n in range(9)
+    ]
+    for name, topic, url, when in articles:
+        pushes.drop(name, title=f"Story {name}", url=url, topics=[topic], published=when, images=1, related=2)
+    # One article written slowly in place, with a hostile title.
+    slow = pushes.content / "slow.md"
+    text = article_text(
+        title='<script>alert("x")</script> & Co',
+        url="https://example.com/news/slow",
+        topics=["AI"],
+        published=published(0.5),
+        excerpt="y " * 300,
+        related=1,
+    )
+    with slow.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(text), 120):
+            handle.write(text[start : start + 120])
+            handle.flush()
+            await asyncio.sleep(0.01)
+    articles.append(("slow.md", "AI", "https://example.com/news/slow", published(0.5)))
+
+    expected = {
+        chat: [url for _, topic, url, when in sorted(articles, key=lambda a: a[3]) if topic in topics]
+        for chat, topics in follows.items()
+    }
+    await pushes.wait_pushes({chat: len(urls) for chat, urls in expected.items()})
+    await pushes.settle()
+    for chat, urls in expected.items():
+        got = [button_url(message, "Read ↗") for message in pushes.pushes(chat)]
+        assert got == urls, chat  # each once, oldest first
+    sample = pushes.pushes(1000)[0]
+    assert sample.method == "sendPhoto"
+    assert len([t for t, _ in buttons(sample) if t.startswith("Related")]) == 2
+    hostile = next(m for m in pushes.pushes(1000) if "slow" in button_url(m, "Read ↗"))
+    assert hostile.body.startswith('<script>alert("x")</script> & Co')
+    # The nine illustrated articles share one image URL: one fetch per article, not per reader.
+    assert pushes.emulator.stats()["photo_fetches"] == {"https://images.example.com/0.jpg": 9}
+
+
+def button_url(message: SentMessage, label: str) -> str:
+    return next(data for text, data in buttons(message) if text == label)
+
+
+async def test_one_image_fetch_per_article_and_file_id_reuse(pushes: Pushes) -> None:
+    for chat_id in range(2000, 2020):
+        await pushes.follow(chat_id, "Space")
+    pushes.drop("img.md", title="Launch", url="https://example.com/launch", topics=["Space"], images=1)
+    await pushes.wait_pushes(dict.fromkeys(range(2000, 2020), 1))
+    fetches = pushes.emulator.stats()["photo_fetches"]
+    assert fetches == {"https://images.example.com/0.jpg": 1}
+    sources = [m.photo_source or "" for chat in range(2000, 2020) for m in pushes.pushes(chat)]
+    assert sources.count("url:https://images.example.com/0.jpg") == 1
+    assert len({source for source in sources if source.startswith("file_id:")}) == 1
+
+
+async def test_broken_image_falls_back_to_text_after_one_photo_call(pushes: Pushes) -> None:
+    pushes.expected_refusals.add(400)
+    pushes.emulator.faults.make_url_unreachable(containing="images.example.com")
+    for chat_id in range(2100, 2110):
+        await pushes.follow(chat_id, "Climate")
+    pushes.drop("broken.md", title="Heat", url="https://example.com/heat", topics=["Climate"], images=1)
+    await pushes.wait_pushes(dict.fromkeys(range(2100, 2110), 1))
+    photo_calls = pushes.emulator.calls("sendPhoto")
+    assert len(photo_calls) == 1 and photo_calls[0].status == 400
+    for chat_id in range(2100, 2110):
+        (message,) = pushes.pushes(chat_id)
+        assert message.method == "sendMessage"
+        assert message.link_preview_options is not None
+        # The image Telegram could not fetch would not preview either: the article's page does.
+        assert message.link_preview_options.get("url") == "https://example.com/heat"
+        assert message.link_preview_options.get("show_above_text") is True
+
+
+async def test_blocked_chat_gets_one_attempt_then_nothing(pushes: Pushes) -> None:
+    await pushes.follow(2200, "AI")
+    await pushes.follow(2201, "AI")
+    pushes.expected_refusals.add(403)
+    pushes.emulator.faults.block_chat(2200)
+    pushes.drop("b1.md", title="First", url="https://example.com/b1", topics=["AI"])
+    await pushes.wait_pushes({2201: 1})
+    pushes.drop("b2.md", title="Second", url="https://example.com/b2", topics=["AI"])
+    await pushes.wait_pushes({2201: 2})
+    await pushes.settle()
+    attempts = [
+        c for c in pushes.emulator.calls() if c.params.get("chat_id") == 2200 and c.method.startswith("send")
+    ]
+    assert [c.status for c in attempts if c.method != "sendMessage" or "Subscribed" not in str(c.params)] == [
+        403
+    ]
+    async with pushes.runtime.db.read() as session:
+        row = await session.get(ChatRow, 2200)
+    assert row is not None and row.status == "blocked"
+
+
+async def test_unsubscribing_while_queued_cancels_the_rest(
+    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, clock, push_rate=1)
+    try:
+        chats = [await setup.follow(chat_id, "Space") for chat_id in range(2300, 2306)]
+        setup.drop("q.md", title="Queued", url="https://example.com/q", topics=["Space"])
+        await emulator.wait_for(lambda: any(setup.pushes(c.chat_id) for c in chats), timeout=WAIT)
+        for chat in chats:
+            await chat.say("/unsubscribe all")
+        statuses: list[str] = []
+        for _ in range(200):  # each row still waits for its pacing slot (one a second) before its check
+            async with setup.runtime.db.read() as session:
+                statuses = list(await session.scalars(select(Delivery.status)))
+            if "pending" not in statuses:
+                break
+            await asyncio.sleep(0.05)
+        delivered = [c.chat_id for c in chats if setup.pushes(c.chat_id)]
+        assert len(delivered) <= 2  # the first, and at most one already past its check
+        assert sorted(statuses) == ["cancelled"] * (len(chats) - len(delivered)) + ["sent"] * len(delivered)
+    finally:
+        await setup.runtime.stop()
+
+
+async def test_real_limits_no_429_and_paced(tmp_path: Path, clock: Clock) -> None:
+    emulator = BotApiEmulator(EmulatorLimits())
+    await emulator.start()
+    setup = await start_pushes(emulator, tmp_path, clock, send_chat_per_second=1.0, send_chat_burst=3)
+    try:
+        for chat_id in range(2400, 2460):
+            await emulator.inject_message(chat_id, "/subscribe AI")
+        await emulator.wait_for(lambda: len(emulator.sent()) >= 60, timeout=WAIT)
+        setup.drop("r.md", title="At the real pace", url="https://example.com/r", topics=["AI"], images=1)
+        await setup.wait_pushes(dict.fromkeys(range(2400, 2460), 1))
+        stats = emulator.stats()
+        assert stats["statuses"]["429"] == 0
+        assert stats["max_sends_per_second"] <= 30
+        assert emulator.violations == []
+    finally:
+        await setup.runtime.stop()
+        await emulator.stop()
+
+
+async def test_injected_429_5xx_and_slow_answers_still_deliver_everything(pushes: Pushes) -> None:
+    for chat_id in range(2500, 2510):
+        await pushes.follow(chat_id, "AI")
+    pushes.expected_refusals.update({429, 502})
+    faults = pushes.emulator.faults
+    faults.fail_next("sendMessage", count=2, status=429, retry_after=1)
+    faults.fail_next("sendMessage", count=3, status=502)
+    pushes.drop("f.md", title="Through the storm", url="https://example.com/f", topics=["AI"])
+    await pushes.wait_pushes(dict.fromkeys(range(2500, 2510), 1))
+    await pushes.settle()
+    assert all(len(pushes.pushes(chat)) == 1 for chat in range(2500, 2510))
+
+
+async def test_a_burst_becomes_one_digest(emulator: BotApiEmulator, tmp_path: Path, clock: Clock) -> None:
+    setup = await start_pushes(emulator, tmp_path, clock, digest_threshold=5)
+    try:
+        await setup.follow(2600, "Climate")
+        for n in range(7):
+            path = setup.content / f".d{n}.md.part"
+            path.write_text(
+                article_text(
+                    title=f"Burst {n}",
+                    url=f"https://example.com/d{n}",
+                    topics=["Climate"],
+                    published=published(7 - n),
+                ),
+                encoding="utf-8",
+            )
+        for n in range(7):
+            (setup.content / f".d{n}.md.part").rename(setup.content / f"d{n}.md")
+        await setup.wait_pushes({2600: 1})
+        await setup.settle()
+        (digest,) = setup.pushes(2600)
+        assert is_digest(digest)
+        lines = digest.body.splitlines()
+        assert lines[0] == "📰 7 new articles"
+        assert [line.split(" — ")[0] for line in lines[1:]] == [f"• Burst {n}" for n in range(7)]
+    finally:
+        await setup.runtime.stop()
+
+
+async def test_scheduled_article_waits_for_its_time(pushes: Pushes) -> None:
+    await pushes.follow(2700, "Space")
+    pushes.drop(
+        "later.md",
+        title="Embargoed",
+        url="https://example.com/later",
+        topics=["Space"],
+        published=NOW + timedelta(hours=2),
+    )
+    await pushes.settle(1.0)
+    assert pushes.pushes(2700) == []
+    pushes.clock.jump_to(NOW + timedelta(hours=2, seconds=1))
+    await pushes.wait_pushes({2700: 1})
+
+
+async def test_withdrawn_before_its_time_is_never_pushed(pushes: Pushes) -> None:
+    await pushes.follow(2800, "Space")
+    path = pushes.drop(
+        "gone.md",
+        title="Withdrawn",
+        url="https://example.com/gone",
+        topics=["Space"],
+        published=NOW + timedelta(hours=1),
+    )
+    await pushes.settle(0.5)
+    path.unlink()
+    await pushes.settle(0.5)
+    pushes.clock.jump_to(NOW + timedelta(hours=2))
+    pushes.drop(
+        "other.md",
+        title="Other",
+        url="https://example.com/other",
+        topics=["Space"],
+        published=NOW + timedelta(hours=1, minutes=30),
+    )
+    await pushes.wait_pushes({2800: 1})
+    await pushes.settle()
+    assert [button_url(m, "Read ↗") for m in pushes.pushes(2800)] == ["https://example.com/other"]
+
+
+async def test_preferences_quality_previews_and_silence(pushes: Pushes) -> None:
+    picky = await pushes.follow(2900, "AI")
+    quiet = await pushes.follow(2901, "AI")
+    menu = await picky.say_last("/settings")
+    await picky.tap(menu, "≥ 70")
+    menu = await quiet.say_last("/settings")
+    await quiet.tap(menu, "Image previews")
+    await quiet.tap(quiet.current(menu), "Silent")
+    pushes.drop(
+        "low.md", title="Low quality", url="https://example.com/low", topics=["AI"], quality=40, images=1
+    )
+    pushes.drop(
+        "high.md",
+        title="High quality",
+        url="https://example.com/high",
+        topics=["AI"],
+        quality=90,
+        images=1,
+        published=published(0.1),
+    )
+    await pushes.wait_pushes({2900: 1, 2901: 2})
+    await pushes.settle()
+    assert [button_url(m, "Read ↗") for m in pushes.pushes(2900)] == ["https://example.com/high"]
+    for message in pushes.pushes(2901):
+        assert message.method == "sendMessage"
+        assert message.disable_notification is True
+        assert (message.link_preview_options or {}).get("is_disabled") is True
+
+
+async def test_mute_button_and_undo(pushes: Pushes) -> None:
+    reader = await pushes.follow(3000, "AI", "Space")
+    pushes.drop("m.md", title="Both", url="https://example.com/m", topics=["AI", "Space"])
+    await pushes.wait_pushes({3000: 1})
+    (push,) = pushes.pushes(3000)
+    await reader.tap(push, "Mute", edits=False)
+    choice = await pushes.emulator.wait_for(
+        lambda: [m for m in reader.sent() if "Which topic" in m.body], timeout=WAIT
+    )
+    await reader.tap(choice[0], "Space", edits=False)
+    muted = await pushes.emulator.wait_for(
+        lambda: [m for m in reader.sent() if m.body.startswith("🔕 Muted Space")], timeout=WAIT
+    )
+    assert [t for t, _ in buttons(muted[0])] == ["Undo"]
+    assert "AI" in (await reader.say_last("/mytopics")).body or [
+        t for t, _ in buttons(reader.sent()[-1])
+    ] == ["✖ AI"]
+    await reader.tap(muted[0], "Undo")
+    assert reader.current(muted[0]).body == "🔔 Following Space again."
+    listing = await reader.say_last("/mytopics")
+    assert [t for t, _ in buttons(listing)] == ["✖ AI", "✖ Space"]
+
+
+async def test_push_max_age_skips_old_articles(
+    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, clock, push_max_age=timedelta(hours=6))
+    try:
+        await setup.follow(3100, "AI")
+        setup.drop(
+            "old.md",
+            title="Old news",
+            url="https://example.com/oldnews",
+            topics=["AI"],
+            published=published(30),
+        )
+        setup.drop(
+            "new.md",
+            title="New news",
+            url="https://example.com/newnews",
+            topics=["AI"],
+            published=published(1),
+        )
+        await setup.wait_pushes({3100: 1})
+        await setup.settle()
+        assert [button_url(m, "Read ↗") for m in setup.pushes(3100)] == ["https://example.com/newnews"]
+    finally:
+        await setup.runtime.stop()
+
+
+def test_clock_is_utc() -> None:
+    assert NOW.tzinfo is UTC
+    assert FAST_READERS.chat_burst > 4
