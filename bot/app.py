@@ -29,6 +29,7 @@ from bot.flood import Verdict
 from bot.handlers import account, admin, news, preferences, push, start, topics
 from bot.pacing import PacingRateLimiter
 from bot.replies import reply
+from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore
         .context_types(ContextTypes(context=NewsContext, bot_data=BotData))
         .rate_limiter(PacingRateLimiter(deps.pacer, max_retries=REPLY_RETRIES))
         .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
+        .request(AiohttpRequest(MAX_CONCURRENT_UPDATES + deps.settings.push_concurrency))
+        .get_updates_request(AiohttpRequest(1))
         .build()
     )
     application.bot_data.attach(deps)

@@ -162,6 +162,10 @@ class Pacer:
             (limiter.delay() for limiter in self._limiters(chat_id, counts_globally, push)), default=0.0
         )
 
+    def chat_delay(self, chat_id: int | str) -> float:
+        """Seconds until this chat's own limit lets another message through."""
+        return self._chat(chat_id).delay()
+
     async def wait(
         self, chat_id: int | str | None, *, counts_globally: bool = True, push: bool = False
     ) -> None:

@@ -7,6 +7,7 @@ the operator runs.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from datetime import UTC, datetime
@@ -54,6 +55,8 @@ class BotRuntime:
             display_prefix=settings.content_dir.as_posix(),
             max_bytes=settings.max_article_bytes,
             clock=clock,
+            # A file is taken once it has stopped changing for one debounce interval.
+            settle_seconds=settings.watch_debounce_ms / 1000,
         )
         self.watcher = ContentWatcher(
             self.sync,
@@ -68,7 +71,7 @@ class BotRuntime:
             clock=clock,
             flood=FloodGate(settings.flood_commands_per_minute),
             pacer=Pacer(settings.pacing_limits()),
-            resync=self.watcher.sync_now,
+            resync=functools.partial(self.watcher.sync_now, settle=False),
         )
         self.application: Application = build_application(deps, settings.require_token())  # type: ignore[type-arg]
         self.worker = DeliveryWorker(
@@ -95,7 +98,9 @@ class BotRuntime:
     async def start(self, *, push_existing: bool = False) -> None:
         self.settings.content_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_schema()
-        log_report(await self.sync.sync(push_existing=push_existing))
+        # Everything present at start-up is read now, even files written a moment ago: the first sync of
+        # an empty database is the baseline and must see the whole back catalogue.
+        log_report(await self.sync.sync(push_existing=push_existing, settle=False))
         await self.application.initialize()
         await publish_menu(self.application)
         updater = self.application.updater

@@ -80,6 +80,10 @@ class ContentWatcher:
             asyncio.create_task(self._watch(), name="content-watch"),
             asyncio.create_task(self._work(), name="content-sync"),
         ]
+        # Files dropped between the start-up sync and the moment the watch is registered raise no event:
+        # let the watch register (its first step), then sync once more to catch them.
+        await asyncio.sleep(0)
+        self._wake.set()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -93,9 +97,13 @@ class ContentWatcher:
         """Ask for a sync soon (``/reload`` uses ``sync_now`` instead, to wait for the result)."""
         self._wake.set()
 
-    async def sync_now(self) -> SyncReport:
-        report = await self.sync.sync()
+    async def sync_now(self, *, settle: bool = True) -> SyncReport:
+        """Sync now; ``settle=False`` (``/reload``) also reads files that changed a moment ago."""
+        report = await self.sync.sync(settle=settle)
         self.last_sync_monotonic = time.monotonic()
+        if report.deferred:
+            # Files still being written: look again once they have had time to settle.
+            asyncio.get_running_loop().call_later(max(self.debounce_ms, 50) / 1000, self._wake.set)
         await self.on_report(report)
         return report
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -19,6 +19,7 @@ from storage.models import (
     RelatedLinkRow,
     Subscription,
     Topic,
+    table,
 )
 from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
 
@@ -32,6 +33,125 @@ class PendingPush:
     chat_id: int
     thread_id: int
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """A destination's next push (its oldest due row), and how many are waiting there in all."""
+
+    delivery_id: int
+    article_id: int
+    chat_id: int
+    thread_id: int
+    attempts: int
+    waiting: int
+
+    @property
+    def destination(self) -> Destination:
+        return (self.chat_id, self.thread_id)
+
+    @property
+    def push(self) -> PendingPush:
+        return PendingPush(self.delivery_id, self.article_id, self.chat_id, self.thread_id, self.attempts)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The last check before a send passed: the reader's preferences and the article topics they follow."""
+
+    preferences: Preferences
+    followed: frozenset[int]
+
+
+async def due_heads(
+    session: AsyncSession, now: datetime, *, limit: int, busy: Collection[Destination] = ()
+) -> list[Head]:
+    """The next push of each destination with pushes due, the destination waiting longest first."""
+    destination = (Delivery.chat_id, Delivery.thread_id)
+    ranked = (
+        select(
+            Delivery.id,
+            Delivery.article_id,
+            Delivery.chat_id,
+            Delivery.thread_id,
+            Delivery.attempts,
+            func.row_number()
+            .over(partition_by=destination, order_by=(Article.published_at, Delivery.id))
+            .label("rank"),
+            func.count().over(partition_by=destination).label("waiting"),
+            func.min(Article.published_at).over(partition_by=destination).label("oldest"),
+        )
+        .join(Article, Article.id == Delivery.article_id)
+        .where(Delivery.status == "pending", Delivery.due_at <= now)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            ranked.c.id,
+            ranked.c.article_id,
+            ranked.c.chat_id,
+            ranked.c.thread_id,
+            ranked.c.attempts,
+            ranked.c.waiting,
+        )
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.oldest, ranked.c.id)
+        .limit(limit + len(busy))
+    )
+    heads = [Head(*row) for row in rows]
+    return [head for head in heads if head.destination not in busy][:limit]
+
+
+async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Check]:
+    """The last check before sending, for many rows at once; rows missing from the answer must not go.
+
+    A row goes only while it is pending, its chat active, its article live, the destination still follows
+    one of the article's topics and the article passes the chat's minimum quality.
+    """
+    if not delivery_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Delivery.id,
+            ArticleTopic.topic_id,
+            ChatPreferences.min_quality,
+            ChatPreferences.image_previews,
+            ChatPreferences.silent,
+            Article.quality,
+        )
+        .select_from(Delivery)
+        .join(Chat, Chat.id == Delivery.chat_id)
+        .join(Article, Article.id == Delivery.article_id)
+        .join(ArticleTopic, ArticleTopic.article_id == Delivery.article_id)
+        .join(
+            Subscription,
+            and_(
+                Subscription.chat_id == Delivery.chat_id,
+                Subscription.thread_id == Delivery.thread_id,
+                Subscription.topic_id == ArticleTopic.topic_id,
+            ),
+        )
+        .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == "pending",
+            Chat.status == "active",
+            Article.withdrawn_at.is_(None),
+        )
+    )
+    followed: dict[int, set[int]] = {}
+    preferences: dict[int, Preferences] = {}
+    for delivery_id, topic_id, min_quality, previews, silent, quality in rows:
+        wanted = Preferences(
+            min_quality=min_quality or 0,
+            image_previews=True if previews is None else previews,
+            silent=bool(silent),
+        )
+        if quality is not None and quality < wanted.min_quality:
+            continue
+        preferences[delivery_id] = wanted
+        followed.setdefault(delivery_id, set()).add(topic_id)
+    return {d: Check(preferences[d], frozenset(followed[d])) for d in preferences}
 
 
 async def due_destinations(
@@ -193,6 +313,25 @@ async def mark_sent(
             attempts=Delivery.attempts + 1,
             error=None,
         )
+    )
+
+
+async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int]], now: datetime) -> None:
+    """Record many single-message pushes as sent: (delivery id, message id) pairs, one statement."""
+    if not sent:
+        return
+    rows = table(Delivery)
+    await session.execute(
+        update(rows)
+        .where(rows.c.id == bindparam("delivery_id"), rows.c.status == "pending")
+        .values(
+            status="sent",
+            sent_at=now,
+            message_id=bindparam("sent_message_id"),
+            attempts=rows.c.attempts + 1,
+            error=None,
+        ),
+        [{"delivery_id": d, "sent_message_id": m} for d, m in sent],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ class FolderState:
     present: set[str] = field(default_factory=set)
     unchanged: int = 0
     to_read: list[str] = field(default_factory=list)  # sorted, like the walk
+    deferred: list[str] = field(default_factory=list)  # modified too recently to be complete
     gone: set[str] = field(default_factory=set)
 
 
@@ -61,25 +63,41 @@ def content_hash(data: bytes) -> str:
 
 
 def stat_folder(
-    root: Path, known: Mapping[str, KnownFile], progress: Callable[[int], None] | None = None
+    root: Path,
+    known: Mapping[str, KnownFile],
+    progress: Callable[[int], None] | None = None,
+    *,
+    settle_seconds: float = 0.0,
 ) -> FolderState:
-    """Stat every article file; files that failed last time are read again, so errors are re-reported."""
+    """Stat every article file; files that failed last time are read again, so errors are re-reported.
+
+    A file modified less than ``settle_seconds`` ago may still be being written: it is left for a later
+    sync (``deferred``) instead of being read half-way.
+    """
     state = FolderState()
+    settle_ns = int(settle_seconds * 1e9)
+    now_ns = time.time_ns()
     for count, path in enumerate(iter_article_files(root), start=1):
         if progress is not None:
             progress(count)
         rel = path.relative_to(root).as_posix()
         state.present.add(rel)
         seen = known.get(rel)
-        if seen is not None and seen.last_error is None:
-            try:
-                stat = path.stat()
-            except OSError:
-                stat = None
-            if stat is not None and stat.st_size == seen.size and stat.st_mtime_ns == seen.mtime_ns:
-                state.unchanged += 1
-                continue
-        state.to_read.append(rel)
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        if (
+            stat is not None
+            and seen is not None
+            and seen.last_error is None
+            and (stat.st_size, stat.st_mtime_ns) == (seen.size, seen.mtime_ns)
+        ):
+            state.unchanged += 1
+        elif stat is not None and now_ns - stat.st_mtime_ns < settle_ns:
+            state.deferred.append(rel)
+        else:
+            state.to_read.append(rel)
     state.gone = set(known) - state.present
     return state
 

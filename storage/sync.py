@@ -62,6 +62,7 @@ class SyncReport:
     unchanged: int = 0
     errors: int = 0
     baseline: bool = False
+    deferred: int = 0  # files still being written: a later sync takes them
     new_article_ids: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -122,21 +123,30 @@ class ContentSync:
         display_prefix: str | None = None,
         max_bytes: int = 1 << 20,
         clock: Clock = utc_now,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.db = db
         self.root = root
         self.display_prefix = root.as_posix() if display_prefix is None else display_prefix
         self.max_bytes = max_bytes
         self.clock = clock
+        self.settle_seconds = settle_seconds
         self._lock = asyncio.Lock()
 
     async def sync(
-        self, *, push_existing: bool = False, progress: Callable[[int], None] | None = None
+        self,
+        *,
+        push_existing: bool = False,
+        progress: Callable[[int], None] | None = None,
+        settle: bool = True,
     ) -> SyncReport:
+        """One sync; ``settle=False`` reads even files that changed a moment ago (start-up, one-shot import)."""
         async with self._lock:
-            return await self._sync(push_existing=push_existing, progress=progress)
+            return await self._sync(push_existing=push_existing, progress=progress, settle=settle)
 
-    async def _sync(self, *, push_existing: bool, progress: Callable[[int], None] | None) -> SyncReport:
+    async def _sync(
+        self, *, push_existing: bool, progress: Callable[[int], None] | None, settle: bool
+    ) -> SyncReport:
         report = SyncReport()
         if not self.root.is_dir():
             report.errors = 1
@@ -155,8 +165,11 @@ class ContentSync:
 
         catalog, catalog_diagnostics = self._load_catalog()
         report.diagnostics.extend(catalog_diagnostics)
-        state = await asyncio.to_thread(stat_folder, self.root, known, progress)
+        state = await asyncio.to_thread(
+            stat_folder, self.root, known, progress, settle_seconds=self.settle_seconds if settle else 0.0
+        )
         report.unchanged = state.unchanged
+        report.deferred = len(state.deferred)
         # Every present file that holds an article keeps it against newcomers (the first path wins ties).
         holders: dict[int, str] = {}
         for path in sorted(state.present):

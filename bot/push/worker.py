@@ -1,52 +1,55 @@
 """The delivery worker: expands due fan-out jobs and drains pending deliveries at Telegram's pace.
 
 Semantics (docs/delivery.md): at-least-once over an idempotent ledger. A row is marked sent only after
-Telegram accepted the message, so a crash can repeat at most the sends that were in flight (≤ concurrency).
-Each destination is served by one task at a time, oldest article first, so its order and its pace hold.
+Telegram accepted the message, and a sender counts as busy until that mark is committed, so a crash can
+repeat at most the sends in flight (≤ concurrency). Each destination has at most one push in flight, its
+oldest article first, so its order and its pace hold.
+
+A round: read the next push of many destinations in one query; for each, take a pacing slot (skipping
+destinations whose own chat limit is exhausted, so one slow chat never blocks the others); check the group
+of rows once more in one query just before sending; send them concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import random
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from telegram import LinkPreviewOptions
+from typing import Any
 
 from bot.pacing import Pacer
+from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
-from bot.push.render import link_preview, render_digest, render_push
+from bot.push.sender import ArticleCache, PushSender
 from bot.texts import Texts, texts_for
 from storage.database import Database
 from storage.deliveries import (
+    Check,
     Destination,
-    PendingPush,
+    Head,
     block_chat,
+    check_many,
     destination_queue,
     digest_items,
-    due_destinations,
-    followed_topic_ids,
-    load_push_article,
+    due_heads,
     mark,
     mark_sent,
     migrate_chat,
     postpone_destination,
-    remember_file_id,
-    remember_image_failure,
     reschedule,
-    still_wanted,
 )
 from storage.fanout import due_jobs, expand_batch
-from storage.records import Preferences, PushArticle
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+BACKLOG = 500
+BACKLOG_MAX_AGE = 1.0  # seconds: heads read longer ago are read again
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +79,25 @@ class DeliveryWorker:
     ) -> None:
         self.db = db
         self.pacer = pacer
-        self.messenger = messenger
         self.settings = settings
         self.clock = clock
-        self.texts = texts or texts_for(None)
+        self.articles = ArticleCache(db)
+        self.sender = PushSender(db, messenger, self.articles, texts or texts_for(None))
+        self.ledger = SentLedger(db, clock)
         self.last_success: datetime | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._jobs_pending = True
         self._busy: dict[Destination, asyncio.Task[None]] = {}
-        self._articles: dict[int, PushArticle] = {}
-        self._image_locks: dict[int, asyncio.Lock] = {}
-        self._paused_until = 0.0  # monotonic; set by a 429: no push goes before it
+        self._backlog: deque[Head] = deque()
+        self._backlog_read = 0.0
+        self._first_photos: set[int] = set()  # articles whose image is being uploaded for the first time
+        self._paused_until = 0.0  # loop time; set by a 429: no push goes before it
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
+    def wake(self, *, jobs: bool = True) -> None:
+        """Look for work now; ``jobs``: new articles may have arrived, expand their fan-out first."""
+        self._jobs_pending = self._jobs_pending or jobs
         self._wake.set()
 
     def start(self) -> None:
@@ -99,23 +107,35 @@ class DeliveryWorker:
     def alive(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def in_flight(self) -> int:
+        return len(self._busy)
+
     async def stop(self, grace: float = 20.0) -> None:
         """Take no new work; give in-flight sends ``grace`` seconds to finish and be recorded."""
         self._stopping.set()
         self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), grace)
-            except TimeoutError:
-                self._task.cancel()
-                for task in self._busy.values():
-                    task.cancel()
-                await asyncio.gather(self._task, *self._busy.values(), return_exceptions=True)
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
+            self._task.cancel()
+            for task in self._busy.values():
+                task.cancel()
+            await asyncio.gather(self._task, *self._busy.values(), return_exceptions=True)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_expand = 0.0
         while not self._stopping.is_set():
             try:
-                await self._expand()
+                # Finished sends wake the loop often; jobs are looked for when new articles arrive
+                # and on every poll, which also catches scheduled articles.
+                if self._jobs_pending or loop.time() >= next_expand:
+                    self._jobs_pending = False
+                    next_expand = loop.time() + self.settings.poll_seconds
+                    await self._expand()
                 await self._dispatch()
             except Exception:
                 # A database hiccup must not end pushing: log it and try again on the next round.
@@ -131,7 +151,8 @@ class DeliveryWorker:
         async with self.db.read() as session:
             jobs = await due_jobs(session, now)
         for article_id in jobs:
-            while not self._stopping.is_set():
+            finished = False
+            while not finished and not self._stopping.is_set():
                 async with self.db.write() as session:
                     result = await expand_batch(
                         session,
@@ -140,227 +161,168 @@ class DeliveryWorker:
                         batch=self.settings.fanout_batch,
                         max_age=self.settings.max_age,
                     )
+                finished = result.finished
                 if result.skipped:
                     log.info("article %d not pushed: %s", article_id, result.skipped)
-                if result.finished:
-                    break
+        if jobs:
+            self._backlog.clear()
+
+    async def _heads(self, free: int) -> None:
+        loop = asyncio.get_running_loop()
+        if len(self._backlog) >= free and loop.time() - self._backlog_read < BACKLOG_MAX_AGE:
+            return
+        async with self.db.read() as session:
+            heads = await due_heads(session, self.clock(), limit=BACKLOG, busy=self._busy.keys())
+        self._backlog = deque(heads)
+        self._backlog_read = loop.time()
 
     async def _dispatch(self) -> None:
         free = self.settings.concurrency - len(self._busy)
         if free <= 0 or self._stopping.is_set():
             return
+        await self._heads(free)
+        ready: list[Head] = []
+        skipped: list[Head] = []
+        loop = asyncio.get_running_loop()
+        while self._backlog and len(self._busy) + len(ready) < self.settings.concurrency:
+            head = self._backlog.popleft()
+            if head.destination in self._busy or self._stopping.is_set():
+                continue
+            if head.waiting > self.settings.digest_threshold:
+                self._spawn(head.destination, self._send_digest(head.destination))
+                continue
+            article = await self.articles.get(head.article_id)
+            if article is None:
+                continue
+            needs_upload = article.image_url is not None and article.image_file_id is None
+            if (needs_upload and article.id in self._first_photos) or self.pacer.chat_delay(head.chat_id) > 0:
+                # The first photo of an article goes alone; a chat at its own limit waits its turn.
+                skipped.append(head)
+                continue
+            if needs_upload:
+                self._first_photos.add(article.id)
+            if self.pacer.delay(head.chat_id, push=True) > 0 or self._paused_until > loop.time():
+                await self._launch(ready)  # what is ready goes now, before this round waits for a slot
+                ready = []
+                await self._pause_if_rate_limited()
+            await self.pacer.wait(head.chat_id, push=True)
+            ready.append(head)
+        await self._launch(ready)
+        self._backlog.extend(skipped)
+
+    async def _launch(self, heads: list[Head]) -> None:
+        """The last check of a group of rows, then one send task per row still wanted."""
+        if not heads:
+            return
         async with self.db.read() as session:
-            destinations = await due_destinations(session, self.clock(), limit=free, busy=self._busy.keys())
-        for destination in destinations:
-            task = asyncio.create_task(self._serve(destination), name=f"push-{destination[0]}")
-            self._busy[destination] = task
-            task.add_done_callback(functools.partial(self._done, destination))
+            checks = await check_many(session, [head.delivery_id for head in heads])
+        unwanted = [head for head in heads if head.delivery_id not in checks]
+        if unwanted:
+            async with self.db.write() as session:
+                await mark(session, [head.delivery_id for head in unwanted], "cancelled", "no longer wanted")
+            self._first_photos.difference_update(head.article_id for head in unwanted)
+        for head in heads:
+            if head.delivery_id in checks:
+                self._spawn(head.destination, self._send(head, checks[head.delivery_id]))
 
-    def _done(self, destination: Destination, _task: asyncio.Task[None]) -> None:
-        self._busy.pop(destination, None)
-        self._wake.set()
+    def _spawn(self, destination: Destination, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name=f"push-{destination[0]}")
+        self._busy[destination] = task
 
-    async def _serve(self, destination: Destination) -> None:
-        """Send a destination's due pushes in order, or one digest when too many are waiting."""
-        try:
-            async with self.db.read() as session:
-                queue = await destination_queue(session, destination, self.clock())
-            if len(queue) > self.settings.digest_threshold:
-                await self._send_digest(destination, queue)
-                return
-            for push in queue:
-                if self._stopping.is_set():
-                    return
-                if not await self._send_one(push):
-                    return
-        except Exception:
-            log.exception("pushing to chat %s failed", destination[0])
+        def done(_task: asyncio.Task[None]) -> None:
+            self._busy.pop(destination, None)
+            self.wake(jobs=False)
+
+        task.add_done_callback(done)
 
     async def _pause_if_rate_limited(self) -> None:
         loop = asyncio.get_running_loop()
         while (pause := self._paused_until - loop.time()) > 0:  # noqa: ASYNC110 - a computed pause
             await asyncio.sleep(pause)
 
-    async def _article(self, article_id: int, *, fresh: bool = False) -> PushArticle | None:
-        if fresh or article_id not in self._articles:
-            async with self.db.read() as session:
-                article = await load_push_article(session, article_id)
+    async def _send(self, head: Head, check: Check) -> None:
+        try:
+            article = await self.articles.get(head.article_id)
             if article is None:
-                return None
-            if len(self._articles) > 1_000:
-                self._articles.clear()
-            self._articles[article_id] = article
-        return self._articles[article_id]
-
-    async def _wait_turn(self, destination: Destination) -> None:
-        """Wait out a 429 pause, then take a pacing slot for one push to ``destination``."""
-        await self._pause_if_rate_limited()
-        await self.pacer.wait(destination[0], push=True)
-
-    async def _send_one(self, push: PendingPush) -> bool:
-        """Send one push; False when this destination should not be served further this round."""
-        article = await self._article(push.article_id)
-        if article is None:
-            return True
-        if article.image_url and article.image_file_id is None:
-            # The first photo send of an article goes alone; the others wait and reuse its file_id.
-            async with self._image_locks.setdefault(article.id, asyncio.Lock()):
-                return await self._checked_send(push)
-        return await self._checked_send(push)
-
-    async def _checked_send(self, push: PendingPush) -> bool:
-        """Take the pacing slot, check the row is still wanted, send, record."""
-        await self._wait_turn((push.chat_id, push.thread_id))
-        async with self.db.read() as session:
-            preferences = await still_wanted(session, push.delivery_id)
-            followed = (
-                await followed_topic_ids(session, (push.chat_id, push.thread_id)) if preferences else None
-            )
-        if preferences is None or followed is None:
-            async with self.db.write() as session:
-                await mark(session, [push.delivery_id], "cancelled", "no longer wanted")
-            return True
-        article = await self._article(push.article_id, fresh=True)
-        if article is None:
-            return True
-        try:
-            message_id = await self._deliver(push, article, preferences, followed)
-        except SendFailure as failure:
-            return await self._failed(push, failure)
-        async with self.db.write() as session:
-            await mark_sent(session, [push.delivery_id], message_id, self.clock())
-        self.last_success = self.clock()
-        return True
-
-    async def _deliver(
-        self, push: PendingPush, article: PushArticle, preferences: Preferences, followed: frozenset[int]
-    ) -> int:
-        chat, thread = push.chat_id, push.thread_id
-        if preferences.image_previews and article.image_url:
-            if article.image_file_id is None:
-                return await self._first_photo(push, article, preferences, followed)
-            if article.image_url:
-                photo = article.image_file_id or article.image_url
-                message = render_push(article, followed, self.texts, as_caption=True)
-                try:
-                    sent = await self.messenger.send_photo(
-                        chat, thread, photo, message.html, message.keyboard, silent=preferences.silent
-                    )
-                    return sent.message_id
-                except SendFailure as failure:
-                    if failure.kind is not Failure.PHOTO_REFUSED:
-                        raise
-                    await self._image_refused(article, failure)
-                    article = await self._article(article.id, fresh=True) or article
-        return await self._send_text(push, article, preferences, followed)
-
-    async def _first_photo(
-        self, push: PendingPush, article: PushArticle, preferences: Preferences, followed: frozenset[int]
-    ) -> int:
-        assert article.image_url is not None
-        message = render_push(article, followed, self.texts, as_caption=True)
-        try:
-            sent = await self.messenger.send_photo(
-                push.chat_id,
-                push.thread_id,
-                article.image_url,
-                message.html,
-                message.keyboard,
-                silent=preferences.silent,
-            )
-        except SendFailure as failure:
-            if failure.kind is not Failure.PHOTO_REFUSED:
-                raise
-            await self._image_refused(article, failure)
-            fallback = await self._article(article.id, fresh=True) or article
-            return await self._send_text(push, fallback, preferences, followed)
-        if sent.photo_file_id:
-            async with self.db.write() as session:
-                await remember_file_id(session, article.id, article.image_url, sent.photo_file_id)
-            await self._article(article.id, fresh=True)
-        return sent.message_id
-
-    async def _image_refused(self, article: PushArticle, failure: SendFailure) -> None:
-        assert article.image_url is not None
-        log.warning("image of article %d refused by Telegram (%s): sending text instead", article.id, failure)
-        async with self.db.write() as session:
-            await remember_image_failure(session, article.id, article.image_url, failure.description)
-
-    async def _send_text(
-        self, push: PendingPush, article: PushArticle, preferences: Preferences, followed: frozenset[int]
-    ) -> int:
-        message = render_push(article, followed, self.texts, as_caption=False)
-        sent = await self.messenger.send_text(
-            push.chat_id,
-            push.thread_id,
-            message.html,
-            message.keyboard,
-            silent=preferences.silent,
-            preview=link_preview(article, preferences.image_previews),
-        )
-        return sent.message_id
-
-    async def _send_digest(self, destination: Destination, queue: list[PendingPush]) -> None:
-        await self._wait_turn(destination)
-        async with self.db.read() as session:
-            wanted = [p for p in queue if await still_wanted(session, p.delivery_id) is not None]
-            preferences = await still_wanted(session, wanted[0].delivery_id) if wanted else None
-            items = await digest_items(session, [p.article_id for p in wanted])
-        unwanted = [p.delivery_id for p in queue if p not in wanted]
-        if unwanted:
-            async with self.db.write() as session:
-                await mark(session, unwanted, "cancelled", "no longer wanted")
-        if not wanted or preferences is None:
-            return
-        chat, thread = destination
-        sent_ids: list[int] = []
-        try:
-            for number, part in enumerate(render_digest(items, self.texts)):
-                if number:
-                    await self._wait_turn(destination)
-                sent = await self.messenger.send_text(
-                    chat, thread, part, None, silent=preferences.silent, preview=link_preview_off()
-                )
-                sent_ids.append(sent.message_id)
-        except SendFailure as failure:
-            if not sent_ids:
-                await self._failed(wanted[0], failure, also=[p.delivery_id for p in wanted[1:]])
                 return
-            log.warning("digest to chat %s cut short: %s", chat, failure)
-        async with self.db.write() as session:
-            await mark_sent(
-                session, [p.delivery_id for p in wanted], sent_ids[0], self.clock(), via_digest=True
-            )
-        self.last_success = self.clock()
+            try:
+                message_id = await self.sender.send(head.destination, article, check)
+            except SendFailure as failure:
+                await self._failed(head, failure)
+                return
+            await self.ledger.record(head.delivery_id, message_id)
+            self.last_success = self.clock()
+        except Exception:
+            log.exception("push of article %d to chat %d failed", head.article_id, head.chat_id)
+        finally:
+            self._first_photos.discard(head.article_id)
 
-    async def _failed(self, push: PendingPush, failure: SendFailure, also: list[int] | None = None) -> bool:
-        """Record a refused send; True when the destination may be served further."""
-        destination = (push.chat_id, push.thread_id)
-        rows = [push.delivery_id, *(also or [])]
+    async def _send_digest(self, destination: Destination) -> None:
+        """Too many pushes waiting for one destination: one digest message instead (split when long)."""
+        try:
+            await self._pause_if_rate_limited()
+            await self.pacer.wait(destination[0], push=True)
+            async with self.db.read() as session:
+                queue = await destination_queue(session, destination, self.clock())
+                checks = await check_many(session, [p.delivery_id for p in queue])
+                wanted = [p for p in queue if p.delivery_id in checks]
+                items = await digest_items(session, [p.article_id for p in wanted])
+            unwanted = [p.delivery_id for p in queue if p.delivery_id not in checks]
+            if unwanted:
+                async with self.db.write() as session:
+                    await mark(session, unwanted, "cancelled", "no longer wanted")
+            if not wanted:
+                return
+            silent = checks[wanted[0].delivery_id].preferences.silent
+            sent_ids: list[int] = []
+            for number, part in enumerate(self.sender.digest_parts(items)):
+                if number:
+                    await self.pacer.wait(destination[0], push=True)
+                try:
+                    sent_ids.append(await self.sender.send_digest_part(destination, part, silent=silent))
+                except SendFailure as failure:
+                    if not sent_ids:
+                        first = wanted[0]
+                        head = Head(
+                            first.delivery_id, first.article_id, *destination, first.attempts, len(wanted)
+                        )
+                        await self._failed(head, failure, also=[p.delivery_id for p in wanted[1:]])
+                        return
+                    log.warning("digest to chat %s cut short: %s", destination[0], failure)
+                    break
+            async with self.db.write() as session:
+                await mark_sent(
+                    session, [p.delivery_id for p in wanted], sent_ids[0], self.clock(), via_digest=True
+                )
+            self.last_success = self.clock()
+        except Exception:
+            log.exception("digest to chat %d failed", destination[0])
+
+    async def _failed(self, head: Head, failure: SendFailure, also: list[int] | None = None) -> None:
+        """Record a refused send, by kind of failure (classified once, in bot.push.messenger)."""
         now = self.clock()
         async with self.db.write() as session:
             if failure.kind is Failure.BLOCKED:
-                await block_chat(session, push.chat_id, now, str(failure))
-                return False
+                await block_chat(session, head.chat_id, now, str(failure))
+                return
             if failure.kind is Failure.MIGRATED and failure.new_chat_id is not None:
-                await migrate_chat(session, push.chat_id, failure.new_chat_id, now)
-                self.wake()  # the rows now belong to the new chat id: sent next round
-                return False
+                await migrate_chat(session, head.chat_id, failure.new_chat_id, now)
+                self._backlog.clear()  # the rows now belong to the new chat id: read again
+                return
             if failure.kind is Failure.RATE_LIMITED:
                 # Telegram does not say whether the limit was the chat's or the bot's: honour both.
                 loop = asyncio.get_running_loop()
                 self._paused_until = max(self._paused_until, loop.time() + failure.retry_after)
-                await postpone_destination(session, destination, now + timedelta(seconds=failure.retry_after))
-                return False
-            if failure.kind is Failure.TRANSIENT and push.attempts + 1 < self.settings.max_attempts:
-                delay = min(self.settings.backoff_cap, self.settings.backoff_base * 2**push.attempts)
+                await postpone_destination(
+                    session, head.destination, now + timedelta(seconds=failure.retry_after)
+                )
+                self._backlog.clear()
+                return
+            if failure.kind is Failure.TRANSIENT and head.attempts + 1 < self.settings.max_attempts:
+                delay = min(self.settings.backoff_cap, self.settings.backoff_base * 2**head.attempts)
                 delay *= random.uniform(0.5, 1.0)  # jitter: retries of a burst do not return in step
-                await reschedule(session, push.delivery_id, now + timedelta(seconds=delay), str(failure))
-                return False
-            await mark(session, rows, "failed", str(failure))
-        log.warning("push to chat %s failed for good: %s", push.chat_id, failure)
-        return True
-
-
-def link_preview_off() -> LinkPreviewOptions:
-    return LinkPreviewOptions(is_disabled=True)
+                await reschedule(session, head.delivery_id, now + timedelta(seconds=delay), str(failure))
+                self._backlog.clear()
+                return
+            await mark(session, [head.delivery_id, *(also or [])], "failed", str(failure))
+        log.warning("push to chat %s failed for good: %s", head.chat_id, failure)

@@ -37,7 +37,7 @@ async def watched(tmp_path: Path) -> AsyncIterator[tuple[Path, Database, Reports
     folder.mkdir()
     db = Database(f"sqlite:///{tmp_path / 'w.db'}")
     await db.create_schema()
-    sync = ContentSync(db, folder, display_prefix="content")
+    sync = ContentSync(db, folder, display_prefix="content", settle_seconds=0.05)
     await sync.sync()
     reports = Reports()
     watcher = ContentWatcher(sync, on_report=reports, debounce_ms=50, rescan_seconds=3600)

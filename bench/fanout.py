@@ -1,0 +1,203 @@
+"""Fan-out benchmark: one article to N readers, through the real bot, against the emulator in its own process.
+
+    python bench/fanout.py [--chats 5000] [--limited-chats 750] [--push-rate 25]
+
+Two runs, side by side:
+  limits off  emulator and bot pacing switched off: how fast one bot process can push (goal >= 500 msg/s)
+  limits on   Telegram's limits in the emulator, the bot at PUSH_RATE: achieved rate / PUSH_RATE (goal >= 0.95)
+              with 0 x 429, and the most sends the emulator saw in any trailing second (must stay <= 30)
+Both report image fetches (goal: 1 per article) and drop-to-first-push latency (file renamed into the
+watched folder -> first push accepted by the emulator; includes the watcher's debounce).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import insert, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Settings  # noqa: E402
+from bot.runtime import BotRuntime  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.models import Chat, Subscription, Topic  # noqa: E402
+from storage.sync import ContentSync  # noqa: E402
+from tests.articles import article_text  # noqa: E402
+
+TOKEN = "123456:BENCH-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+FIRST_CHAT = 7_000_000
+
+
+@dataclass
+class Result:
+    name: str
+    chats: int
+    delivered: int
+    seconds: float
+    rate: float
+    peak_per_second: int
+    too_many_requests: int
+    photo_fetches: int
+    first_push_latency: float
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def wait_ready(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.get(f"{url}/_emulator/stats") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise SystemExit("the emulator did not start")
+
+
+async def seed(db: Database, content: Path, chats: range) -> None:
+    await db.create_schema()
+    (content / "old.md").write_text(article_text(title="Old", url="https://example.com/old", topics=["AI"]))
+    await ContentSync(db, content).sync()  # the baseline: the back catalogue is not pushed
+    now = datetime.now(UTC)
+    async with db.write() as session:
+        topic_id = await session.scalar(select(Topic.id).where(Topic.key == "ai"))
+        await session.execute(
+            insert(Chat), [{"id": c, "status": "active", "created_at": now, "updated_at": now} for c in chats]
+        )
+        await session.execute(
+            insert(Subscription), [{"chat_id": c, "topic_id": topic_id, "created_at": now} for c in chats]
+        )
+
+
+async def known_to_emulator(url: str, chats: range) -> None:
+    async with aiohttp.ClientSession() as http:
+        semaphore = asyncio.Semaphore(32)
+
+        async def add(chat_id: int) -> None:
+            async with semaphore, http.post(f"{url}/_emulator/chats", json={"chat_id": chat_id}) as response:
+                response.raise_for_status()
+
+        await asyncio.gather(*(add(chat) for chat in chats))
+
+
+async def emulator_json(url: str, path: str) -> Any:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/_emulator/{path}") as response:
+        return (await response.json())["result"]
+
+
+async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdir: Path) -> Result:
+    port = free_port()
+    command = [sys.executable, "-m", "bot", "emulator", "--port", str(port)] + (
+        [] if limits else ["--no-limits"]
+    )
+    emulator = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    content = workdir / name / "content"
+    content.mkdir(parents=True)
+    settings = replace(
+        settings,
+        telegram_api_url=url,
+        database_url=f"sqlite:///{workdir / name / 'bot.db'}",
+        content_dir=content,
+    )
+    readers = range(FIRST_CHAT, FIRST_CHAT + chats)
+    try:
+        await wait_ready(url)
+        db = Database(settings.database_url)
+        await seed(db, content, readers)
+        await db.close()
+        await known_to_emulator(url, readers)
+        runtime = BotRuntime(settings)
+        await runtime.start()
+        try:
+            temporary = content / "news.md.tmp"
+            temporary.write_text(
+                article_text(title="Breaking", url="https://example.com/breaking", topics=["AI"], images=1)
+            )
+            dropped = time.monotonic()  # CLOCK_MONOTONIC: the emulator's clock in the other process too
+            temporary.rename(content / "news.md")
+            while (await emulator_json(url, "stats"))["sent_messages"] < chats:
+                await asyncio.sleep(0.2)
+        finally:
+            await runtime.stop()
+        stats = await emulator_json(url, "stats")
+        sent = [m for m in await emulator_json(url, "sent") if m["chat_id"] >= FIRST_CHAT]
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    times = sorted(m["time"] for m in sent)
+    seconds = times[-1] - times[0]
+    return Result(
+        name=name,
+        chats=chats,
+        delivered=len({m["chat_id"] for m in sent}),
+        seconds=seconds,
+        rate=(len(times) - 1) / seconds if seconds > 0 else float("inf"),
+        peak_per_second=stats["max_sends_per_second"],
+        too_many_requests=stats["statuses"]["429"],
+        photo_fetches=sum(stats["photo_fetches"].values()),
+        first_push_latency=times[0] - dropped,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--chats", type=int, default=5_000, help="readers for the limits-off run")
+    parser.add_argument("--limited-chats", type=int, default=750, help="readers for the limits-on run")
+    parser.add_argument("--push-rate", type=int, default=25)
+    args = parser.parse_args()
+    base = Settings(telegram_bot_token=TOKEN, log_level="WARNING", push_poll_seconds=0.2)
+    unlimited = replace(
+        base,
+        send_global_per_second=1_000_000,
+        push_rate=1_000_000,
+        send_chat_per_second=1_000_000.0,
+        send_chat_burst=1_000_000,
+        push_concurrency=64,
+    )
+    limited = replace(base, push_rate=args.push_rate)
+    with tempfile.TemporaryDirectory(prefix="newsbot-fanout-") as tmp:
+        workdir = Path(tmp)
+        off = asyncio.run(run("limits-off", args.chats, limits=False, settings=unlimited, workdir=workdir))
+        on = asyncio.run(run("limits-on", args.limited_chats, limits=True, settings=limited, workdir=workdir))
+    print(f"{'':26}{'limits off':>14}{'limits on':>14}")
+    rows = [
+        ("readers", f"{off.chats}", f"{on.chats}"),
+        ("delivered (distinct)", f"{off.delivered}", f"{on.delivered}"),
+        ("push time (s)", f"{off.seconds:.2f}", f"{on.seconds:.2f}"),
+        ("rate (msg/s)", f"{off.rate:.0f}", f"{on.rate:.2f}"),
+        ("rate / PUSH_RATE", "-", f"{on.rate / args.push_rate:.3f}"),
+        ("peak sends in 1 s", f"{off.peak_per_second}", f"{on.peak_per_second}"),
+        ("429 answers", f"{off.too_many_requests}", f"{on.too_many_requests}"),
+        ("image fetches", f"{off.photo_fetches}", f"{on.photo_fetches}"),
+        ("drop -> first push (s)", f"{off.first_push_latency:.2f}", f"{on.first_push_latency:.2f}"),
+    ]
+    for label, left, right in rows:
+        print(f"{label:26}{left:>14}{right:>14}")
+    print(f"cpu count {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()

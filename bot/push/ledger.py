@@ -1,0 +1,51 @@
+"""Recording sends in groups: one write transaction for many finished pushes.
+
+Each sender waits until its row is committed before it counts as done, so the rows sent but not yet
+recorded never exceed the worker's concurrency: the bound on duplicates after a crash holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from storage.database import Database
+from storage.deliveries import mark_sent_many
+
+FLUSH_SECONDS = 0.01
+
+
+class SentLedger:
+    """Collects (delivery id, message id) pairs and commits them together, every few milliseconds."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._pending: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def record(self, delivery_id: int, message_id: int) -> None:
+        """Return once the row is committed as sent."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((delivery_id, message_id, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        # A short pause lets the sends finishing together share one transaction.
+        await asyncio.sleep(FLUSH_SECONDS)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self.db.write() as session:
+                    await mark_sent_many(session, [(d, m) for d, m, _ in batch], self.clock())
+            except Exception as error:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)

@@ -1,0 +1,97 @@
+"""Sending one push: photo with caption, the first upload's file_id reused, text when the image fails."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions
+
+from bot.push.messenger import Failure, Messenger, SendFailure
+from bot.push.render import link_preview, render_digest, render_push
+from bot.texts import Texts
+from storage.database import Database
+from storage.deliveries import Check, Destination, load_push_article, remember_file_id, remember_image_failure
+from storage.records import DigestItem, PushArticle
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class ArticleCache:
+    """Push renderings need the article, its topics, related links and image state: loaded once each."""
+
+    def __init__(self, db: Database, size: int = 1_000) -> None:
+        self.db = db
+        self.size = size
+        self._articles: dict[int, PushArticle] = {}
+
+    async def get(self, article_id: int, *, fresh: bool = False) -> PushArticle | None:
+        if fresh or article_id not in self._articles:
+            async with self.db.read() as session:
+                article = await load_push_article(session, article_id)
+            if article is None:
+                self._articles.pop(article_id, None)
+                return None
+            if len(self._articles) >= self.size:
+                self._articles.clear()
+            self._articles[article_id] = article
+        return self._articles[article_id]
+
+
+class PushSender:
+    """Turns a checked push into Telegram calls; raises ``SendFailure`` when Telegram refuses."""
+
+    def __init__(self, db: Database, messenger: Messenger, articles: ArticleCache, texts: Texts) -> None:
+        self.db = db
+        self.messenger = messenger
+        self.articles = articles
+        self.texts = texts
+
+    async def send(self, destination: Destination, article: PushArticle, check: Check) -> int:
+        """Send the article; returns the message id."""
+        chat, thread = destination
+        preferences = check.preferences
+        image_url = article.image_url
+        if preferences.image_previews and image_url:
+            photo = article.image_file_id or image_url
+            message = render_push(article, check.followed, self.texts, as_caption=True)
+            try:
+                sent = await self.messenger.send_photo(
+                    chat, thread, photo, message.html, message.keyboard, silent=preferences.silent
+                )
+            except SendFailure as failure:
+                if failure.kind is not Failure.PHOTO_REFUSED:
+                    raise
+                await self._image_refused(article, failure)
+                article = await self.articles.get(article.id, fresh=True) or article
+            else:
+                if article.image_file_id is None and sent.photo_file_id:
+                    async with self.db.write() as session:
+                        await remember_file_id(session, article.id, image_url, sent.photo_file_id)
+                    await self.articles.get(article.id, fresh=True)
+                return sent.message_id
+        message = render_push(article, check.followed, self.texts, as_caption=False)
+        sent = await self.messenger.send_text(
+            chat,
+            thread,
+            message.html,
+            message.keyboard,
+            silent=preferences.silent,
+            preview=link_preview(article, preferences.image_previews),
+        )
+        return sent.message_id
+
+    async def _image_refused(self, article: PushArticle, failure: SendFailure) -> None:
+        assert article.image_url is not None
+        log.warning("image of article %d refused by Telegram (%s): sending text instead", article.id, failure)
+        async with self.db.write() as session:
+            await remember_image_failure(session, article.id, article.image_url, failure.description)
+
+    def digest_parts(self, items: list[DigestItem]) -> list[str]:
+        return render_digest(items, self.texts)
+
+    async def send_digest_part(self, destination: Destination, text: str, *, silent: bool) -> int:
+        chat, thread = destination
+        sent = await self.messenger.send_text(chat, thread, text, None, silent=silent, preview=NO_PREVIEW)
+        return sent.message_id
