@@ -118,7 +118,30 @@ class TokenBucket:
         return self._tokens >= self.burst
 
 
-Limiter = SlidingWindow | TokenBucket
+class Spacing:
+    """Events evenly spaced, ``rate`` per second, no bursts.
+
+    Pushes are spaced rather than windowed: a burst of 25 sent at once reaches Telegram spread out by the
+    network, and a window that only counts what leaves could then be exceeded where it arrives.
+    """
+
+    def __init__(self, rate: float, clock: Clock) -> None:
+        self.interval = 1.0 / rate
+        self.clock = clock
+        self._next = clock()
+
+    def delay(self) -> float:
+        return max(0.0, self._next - self.clock())
+
+    def take(self) -> None:
+        self._next = max(self._next, self.clock()) + self.interval
+
+    @property
+    def idle(self) -> bool:
+        return self.delay() == 0.0
+
+
+Limiter = SlidingWindow | TokenBucket | Spacing
 
 
 class Pacer:
@@ -128,7 +151,7 @@ class Pacer:
         self.limits = limits
         self.clock = clock
         self.overall = SlidingWindow(limits.global_per_second, 1.0, clock)
-        self.pushes = SlidingWindow(min(limits.push_per_second, limits.global_per_second), 1.0, clock)
+        self.pushes = Spacing(min(limits.push_per_second, limits.global_per_second), clock)
         self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
 
     def _chat(self, chat_id: int | str) -> Limiter:
