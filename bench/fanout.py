@@ -110,7 +110,9 @@ async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdi
     command = [sys.executable, "-m", "bot", "emulator", "--port", str(port)] + (
         [] if limits else ["--no-limits"]
     )
-    emulator = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    emulator = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     content = workdir / name / "content"
     content.mkdir(parents=True)
@@ -136,7 +138,8 @@ async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdi
             )
             dropped = time.monotonic()  # CLOCK_MONOTONIC: the emulator's clock in the other process too
             temporary.rename(content / "news.md")
-            while (await emulator_json(url, "stats"))["sent_messages"] < chats:
+            # The emulator is another process: its counters are read over its control API.
+            while (await emulator_json(url, "stats"))["sent_messages"] < chats:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
         finally:
             await runtime.stop()
@@ -144,7 +147,7 @@ async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdi
         sent = [m for m in await emulator_json(url, "sent") if m["chat_id"] >= FIRST_CHAT]
     finally:
         emulator.terminate()
-        emulator.wait(timeout=10)
+        await asyncio.wait_for(emulator.wait(), 10)
     times = sorted(m["time"] for m in sent)
     seconds = times[-1] - times[0]
     return Result(

@@ -96,7 +96,12 @@ def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore
         .context_types(ContextTypes(context=NewsContext, bot_data=BotData))
         .rate_limiter(PacingRateLimiter(deps.pacer, max_retries=REPLY_RETRIES))
         .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
-        .request(AiohttpRequest(MAX_CONCURRENT_UPDATES + deps.settings.push_concurrency))
+        .request(
+            AiohttpRequest(
+                MAX_CONCURRENT_UPDATES + deps.settings.push_concurrency,
+                read_timeout=deps.settings.telegram_timeout,
+            )
+        )
         .get_updates_request(AiohttpRequest(1))
         .build()
     )

@@ -50,6 +50,7 @@ class Settings:
     push_backoff_base: float = 2.0
     push_backoff_cap: float = 600.0
     push_poll_seconds: float = 1.0
+    telegram_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -124,6 +125,7 @@ class Settings:
             push_backoff_base=number("PUSH_BACKOFF_BASE", 2.0, minimum=0.01),
             push_backoff_cap=number("PUSH_BACKOFF_CAP", 600.0, minimum=0.01),
             push_poll_seconds=number("PUSH_POLL_SECONDS", 1.0, minimum=0.01),
+            telegram_timeout=number("TELEGRAM_TIMEOUT", 10.0, minimum=0.1),
         )
         if settings.push_rate > settings.send_global_per_second:
             problems.append(

@@ -60,6 +60,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+CURSOR_START = -(2**63)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table behind a model: bulk paths skip the ORM's per-object bookkeeping."""
     return cast(Table, model.__table__)
@@ -179,8 +182,9 @@ class FanoutJob(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    # Highest chat id already expanded into deliveries; expansion resumes after it.
-    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Highest chat id already expanded into deliveries; expansion resumes after it. Group and channel
+    # ids are negative, so it starts below every id.
+    cursor: Mapped[int] = mapped_column(BigInteger, default=CURSOR_START)
     expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

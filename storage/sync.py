@@ -24,6 +24,7 @@ from storage.database import Database
 from storage.diagnostics import Diagnostic
 from storage.files import display_path
 from storage.models import (
+    CURSOR_START,
     Article,
     ArticleImage,
     ArticleTopic,
@@ -346,7 +347,7 @@ class ContentSync:
                         "article_id": by_key[row["url_key"]],
                         "created_at": now,
                         "due_at": max(now, row["published_at"]),
-                        "cursor": 0,
+                        "cursor": CURSOR_START,
                     }
                     for row in new_rows
                 ]

@@ -424,3 +424,44 @@ async def test_push_max_age_skips_old_articles(
 def test_clock_is_utc() -> None:
     assert NOW.tzinfo is UTC
     assert FAST_READERS.chat_burst > 4
+
+
+async def test_timeouts_are_retried_and_everything_arrives(
+    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, clock, telegram_timeout=0.5)
+    try:
+        for chat_id in range(3200, 3205):
+            await setup.follow(chat_id, "Space")
+        emulator.faults.delay("sendMessage", 1.0)
+        setup.drop("slow.md", title="Slow Telegram", url="https://example.com/slowtg", topics=["Space"])
+        await emulator.wait_for(lambda: len(emulator.calls("sendMessage")) >= 5 + 2, timeout=WAIT)
+        await asyncio.sleep(0.6)  # the first sends time out on the bot's side
+        emulator.faults.delay("sendMessage", 0)
+        await setup.wait_pushes(dict.fromkeys(range(3200, 3205), 1))
+        await setup.settle(1.0)
+        counts = [len(setup.pushes(chat)) for chat in range(3200, 3205)]
+        # Telegram (here, the emulator) may have delivered a send whose answer timed out: at most one
+        # duplicate per timed-out send, never a loss.
+        assert all(count >= 1 for count in counts)
+        assert sum(counts) - 5 <= setup.runtime.settings.push_concurrency
+        async with setup.runtime.db.read() as session:
+            statuses = list(await session.scalars(select(Delivery.status)))
+        assert statuses == ["sent"] * 5
+    finally:
+        await setup.runtime.stop()
+
+
+async def test_group_upgraded_to_supergroup_gets_its_push_at_the_new_id(pushes: Pushes) -> None:
+    await pushes.emulator.inject_message(
+        -4001, "/subscribe AI", chat_type="group", user_id=4001, chat_title="Team"
+    )
+    await pushes.emulator.wait_for(chat_id=-4001, timeout=WAIT)
+    pushes.emulator.migrate_chat(-4001, -1004001)
+    pushes.expected_refusals.add(400)
+    pushes.drop("g.md", title="Upgrade", url="https://example.com/upgrade", topics=["AI"])
+    await pushes.wait_pushes({-1004001: 1})
+    async with pushes.runtime.db.read() as session:
+        assert await session.get(ChatRow, -4001) is None
+        moved = await session.get(ChatRow, -1004001)
+    assert moved is not None and moved.type == "supergroup"
