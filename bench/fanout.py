@@ -171,7 +171,9 @@ def main() -> None:
     parser.add_argument("--limited-chats", type=int, default=750, help="readers for the limits-on run")
     parser.add_argument("--push-rate", type=int, default=25)
     args = parser.parse_args()
-    base = Settings(telegram_bot_token=TOKEN, log_level="WARNING", push_poll_seconds=0.2)
+    base = Settings(
+        telegram_bot_token=TOKEN, log_level="WARNING", push_poll_seconds=0.2, host="127.0.0.1", port=0
+    )
     unlimited = replace(
         base,
         send_global_per_second=1_000_000,

@@ -1,6 +1,7 @@
 """Application wiring: the PTB ``Application``, its handlers in one documented order, the command menu.
 
 Handler groups, in the order PTB consults them:
+  -2  metrics: every update is counted;
   -1  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
    0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
       then the fallbacks for unknown commands and plain text.
@@ -82,19 +83,28 @@ async def log_error(update: object, context: NewsContext) -> None:
     log.error("update handling failed", exc_info=context.error)
 
 
-def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore[type-arg]
-    """The bot, talking to ``TELEGRAM_API_URL``; nothing is sent until it is started."""
+def build_application(deps: BotDeps, token: str, *, webhook: bool = False) -> Application:  # type: ignore[type-arg]
+    """The bot, talking to ``TELEGRAM_API_URL``; nothing is sent until it is started.
+
+    With ``webhook``, PTB's updater is left out: the web server puts updates on the update queue.
+    """
     api = deps.settings.telegram_api_url
+    builder = Application.builder()
+    if webhook:
+        builder = builder.updater(None)
     application = (
-        Application.builder()
-        .token(token)
+        builder.token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
         )
         .context_types(ContextTypes(context=NewsContext, bot_data=BotData))
-        .rate_limiter(PacingRateLimiter(deps.pacer, max_retries=REPLY_RETRIES))
+        .rate_limiter(
+            PacingRateLimiter(
+                deps.pacer, max_retries=REPLY_RETRIES, on_rate_limited=deps.metrics.count_rate_limited
+            )
+        )
         .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
         .request(
             AiohttpRequest(
@@ -106,9 +116,12 @@ def build_application(deps: BotDeps, token: str) -> Application:  # type: ignore
         .build()
     )
     application.bot_data.attach(deps)
+    application.add_handler(deps.metrics.update_handler(), group=-2)
     application.add_handler(TypeHandler(Update, flood_guard), group=-1)
     for command in all_commands():
-        application.add_handler(CommandHandler(command.name, command.callback))
+        application.add_handler(
+            CommandHandler(command.name, deps.metrics.timed(command.name, command.callback))
+        )
     for module in (topics, preferences, account, push):
         application.add_handlers(module.button_handlers())
     application.add_handler(CallbackQueryHandler(stale_button))

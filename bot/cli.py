@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--push-existing", action="store_true", help="mark articles already in the folder for push"
     )
 
-    run = commands.add_parser("run", help="run the bot (long polling)")
+    run = commands.add_parser("run", help="run the bot")
+    run.add_argument(
+        "--mode",
+        choices=("polling", "webhook"),
+        help="how updates arrive (default: webhook when WEBHOOK_URL is set, else polling)",
+    )
     run.add_argument("--push-existing", action="store_true", help="push the back catalogue on first sync")
 
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator stand-alone")
@@ -151,7 +156,9 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import run_bot
 
     settings.require_token()
-    return asyncio.run(run_bot(settings, push_existing=args.push_existing))
+    if args.mode == "webhook" and not settings.webhook_url:
+        raise ConfigError(["WEBHOOK_URL: not set, but --mode webhook needs the bot's public URL"])
+    return asyncio.run(run_bot(settings, mode=args.mode, push_existing=args.push_existing))
 
 
 def emulator_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -51,6 +51,15 @@ class Settings:
     push_backoff_cap: float = 600.0
     push_poll_seconds: float = 1.0
     telegram_timeout: float = 10.0
+    host: str = "0.0.0.0"
+    port: int = 8080
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_path: str | None = None
+    webhook_max_pending: int = 1000
+    drop_pending_updates: bool = False
+    metrics_token: str | None = None
+    health_stall_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -96,6 +105,24 @@ class Settings:
             problems.append(f"DATABASE_URL: {exc}")
             database_url = DEFAULT_DATABASE_URL
 
+        def flag(name: str) -> bool:
+            raw = env.get(name, "").lower()
+            if raw in ("", "0", "false", "no", "off"):
+                return False
+            if raw in ("1", "true", "yes", "on"):
+                return True
+            problems.append(f"{name}: expected true or false, got {raw!r}")
+            return False
+
+        webhook_url = env.get("WEBHOOK_URL") or None
+        if webhook_url and not re.match(r"^https?://[^/\s]+", webhook_url):
+            problems.append(f"WEBHOOK_URL: expected the bot's public http(s) URL, got {webhook_url!r}")
+        webhook_secret = env.get("WEBHOOK_SECRET") or None
+        if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+            problems.append("WEBHOOK_SECRET: 1-256 characters from A-Z, a-z, 0-9, _ and - only")
+        if (webhook_path := env.get("WEBHOOK_PATH")) and not webhook_path.startswith("/"):
+            problems.append(f"WEBHOOK_PATH: must start with '/', got {webhook_path!r}")
+
         max_age: timedelta | None = None
         if raw_age := env.get("PUSH_MAX_AGE"):
             try:
@@ -126,6 +153,15 @@ class Settings:
             push_backoff_cap=number("PUSH_BACKOFF_CAP", 600.0, minimum=0.01),
             push_poll_seconds=number("PUSH_POLL_SECONDS", 1.0, minimum=0.01),
             telegram_timeout=number("TELEGRAM_TIMEOUT", 10.0, minimum=0.1),
+            host=env.get("HOST") or "0.0.0.0",
+            port=int(number("PORT", 8080, minimum=0, integer=True)),
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_path=env.get("WEBHOOK_PATH") or None,
+            webhook_max_pending=int(number("WEBHOOK_MAX_PENDING", 1000, minimum=1, integer=True)),
+            drop_pending_updates=flag("DROP_PENDING_UPDATES"),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            health_stall_seconds=number("HEALTH_STALL_SECONDS", 300.0, minimum=1),
         )
         if settings.push_rate > settings.send_global_per_second:
             problems.append(

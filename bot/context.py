@@ -13,6 +13,7 @@ from telegram.ext import BaseUpdateProcessor, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.flood import FloodGate
+from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
 from storage.database import Database
@@ -30,6 +31,7 @@ class BotDeps:
     clock: Clock
     flood: FloodGate
     pacer: Pacer
+    metrics: Metrics
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
 

@@ -211,9 +211,12 @@ def chat_of(data: dict[str, Any]) -> int | str | None:
 class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
     """PTB's rate-limiter hook, backed by one shared ``Pacer``; retries 429 up to ``max_retries`` times."""
 
-    def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
+    def __init__(
+        self, pacer: Pacer, max_retries: int = 3, on_rate_limited: Callable[[], None] | None = None
+    ) -> None:
         self.pacer = pacer
         self.max_retries = max_retries
+        self.on_rate_limited = on_rate_limited
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -239,6 +242,8 @@ class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                if self.on_rate_limited is not None:
+                    self.on_rate_limited()
                 if attempt == retries:
                     raise
                 pause = error._retry_after.total_seconds()  # public retry_after warns about its type

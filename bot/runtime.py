@@ -10,22 +10,39 @@ import asyncio
 import functools
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
+from aiohttp import web
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
 from bot.config import Settings
 from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
+from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.push.messenger import TelegramMessenger
 from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.watcher import ContentWatcher
+from bot.web import (
+    WebhookConfig,
+    bound_port,
+    build_web_app,
+    derive_webhook_secret,
+    health_from_runtime,
+    pending_deliveries,
+    start_web,
+    stop_web,
+    webhook_path,
+)
 from storage.database import Database
 from storage.sync import ContentSync, SyncReport
 
 log = logging.getLogger(__name__)
+
+Mode = Literal["polling", "webhook"]
+STOP_GRACE_SECONDS = 20.0
 
 
 def utc_now() -> datetime:
@@ -41,14 +58,24 @@ def log_report(report: SyncReport) -> None:
 
 
 class BotRuntime:
-    """Database, content sync and watcher, and the PTB application polling Telegram."""
+    """Database, content sync and watcher, the push worker, the web server, and the PTB application."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock = utc_now, force_polling: bool | None = None
+        self,
+        settings: Settings,
+        *,
+        mode: Mode | None = None,
+        clock: Clock = utc_now,
+        force_polling: bool | None = None,
     ) -> None:
         self.settings = settings
+        self.mode: Mode = mode or ("webhook" if settings.webhook_url else "polling")
+        if self.mode == "webhook" and not settings.webhook_url:
+            raise ValueError("webhook mode needs WEBHOOK_URL")
         self.clock = clock
+        token = settings.require_token()
         self.db = Database(settings.database_url)
+        self.metrics = Metrics(pending_deliveries=pending_deliveries(self.db))
         self.sync = ContentSync(
             self.db,
             settings.content_dir,
@@ -71,9 +98,12 @@ class BotRuntime:
             clock=clock,
             flood=FloodGate(settings.flood_commands_per_minute),
             pacer=Pacer(settings.pacing_limits()),
+            metrics=self.metrics,
             resync=functools.partial(self.watcher.sync_now, settle=False),
         )
-        self.application: Application = build_application(deps, settings.require_token())  # type: ignore[type-arg]
+        self.application: Application = build_application(  # type: ignore[type-arg]
+            deps, token, webhook=self.mode == "webhook"
+        )
         self.worker = DeliveryWorker(
             self.db,
             TelegramMessenger(self.application.bot),
@@ -88,31 +118,92 @@ class BotRuntime:
                 max_age=settings.push_max_age,
             ),
             clock=clock,
+            metrics=self.metrics,
         )
+        self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
+        self.web: web.AppRunner | None = None
+
+    @property
+    def web_port(self) -> int:
+        """The port the web server listens on (useful when ``PORT`` is 0)."""
+        assert self.web is not None, "the runtime is not started"
+        return bound_port(self.web)
 
     async def _on_report(self, report: SyncReport) -> None:
+        self._count(report)
         log_report(report)
         if report.new_article_ids:
             self.worker.wake()
 
+    def _count(self, report: SyncReport) -> None:
+        self.metrics.count_articles(
+            ingested=report.added + report.updated + report.restored, rejected=report.errors
+        )
+
+    def _web_app(self) -> web.Application:
+        settings = self.settings
+        webhook = None
+        if self.mode == "webhook":
+            assert settings.webhook_url is not None
+            webhook = WebhookConfig(
+                path=webhook_path(settings.webhook_url, settings.webhook_path),
+                secret=self.webhook_secret,
+                bot=self.application.bot,
+                queue=self.application.update_queue,
+                max_pending=settings.webhook_max_pending,
+            )
+        health = health_from_runtime(
+            self.db,
+            watcher=self.watcher,
+            worker=self.worker,
+            clock=self.clock,
+            stall_after=timedelta(seconds=settings.health_stall_seconds),
+        )
+        return build_web_app(
+            webhook=webhook, health=health, metrics=self.metrics, metrics_token=settings.metrics_token
+        )
+
     async def start(self, *, push_existing: bool = False) -> None:
-        self.settings.content_dir.mkdir(parents=True, exist_ok=True)
+        settings = self.settings
+        settings.content_dir.mkdir(parents=True, exist_ok=True)
         await self.db.create_schema()
         # Everything present at start-up is read now, even files written a moment ago: the first sync of
         # an empty database is the baseline and must see the whole back catalogue.
-        log_report(await self.sync.sync(push_existing=push_existing, settle=False))
+        report = await self.sync.sync(push_existing=push_existing, settle=False)
+        self._count(report)
+        log_report(report)
         await self.application.initialize()
         await publish_menu(self.application)
-        updater = self.application.updater
-        assert updater is not None
-        await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        if self.mode == "polling":
+            updater = self.application.updater
+            assert updater is not None
+            await updater.start_polling(
+                allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=settings.drop_pending_updates
+            )
         await self.application.start()
         self.worker.start()
         await self.watcher.start()
-        log.info("bot started: @%s", self.application.bot.username)
+        self.web = await start_web(self._web_app(), settings.host, settings.port)
+        if self.mode == "webhook":
+            assert settings.webhook_url is not None
+            await self.application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=settings.drop_pending_updates,
+            )
+        log.info(
+            "bot started (%s): @%s, http on port %d", self.mode, self.application.bot.username, self.web_port
+        )
 
-    async def stop(self, grace: float = 20.0) -> None:
-        """Stop taking updates and files, let in-flight sends finish (``grace`` seconds), close everything."""
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop taking updates and files, let in-flight sends finish (``grace`` seconds), close everything.
+
+        The webhook endpoint closes first: an update accepted after the application stopped would be
+        answered 200 and never handled. The webhook itself stays set, so Telegram keeps updates meanwhile.
+        """
+        if self.web is not None:
+            await stop_web(self.web)
         await self.watcher.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
@@ -125,9 +216,9 @@ class BotRuntime:
         log.info("bot stopped")
 
 
-async def run_bot(settings: Settings, *, push_existing: bool = False) -> int:
+async def run_bot(settings: Settings, *, mode: Mode | None = None, push_existing: bool = False) -> int:
     """Run until SIGINT or SIGTERM."""
-    runtime = BotRuntime(settings)
+    runtime = BotRuntime(settings, mode=mode)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -135,6 +226,7 @@ async def run_bot(settings: Settings, *, push_existing: bool = False) -> int:
     await runtime.start(push_existing=push_existing)
     try:
         await stopping.wait()
+        log.info("stopping: finishing in-flight sends (at most %.0f s)", STOP_GRACE_SECONDS)
     finally:
         await runtime.stop()
     return 0

@@ -60,7 +60,9 @@ class SendFailure(Exception):
 def classify(error: TelegramError, *, photo: bool) -> SendFailure:
     """One failure per exception type; ``BadRequest`` before ``NetworkError``, whose subclass it is."""
     if isinstance(error, RetryAfter):
-        return SendFailure(Failure.RATE_LIMITED, error.message, retry_after=error._retry_after.total_seconds())
+        return SendFailure(
+            Failure.RATE_LIMITED, error.message, retry_after=error._retry_after.total_seconds()
+        )
     if isinstance(error, ChatMigrated):
         return SendFailure(Failure.MIGRATED, str(error), new_chat_id=int(error.new_chat_id))
     if isinstance(error, Forbidden):

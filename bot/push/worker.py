@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
@@ -76,8 +77,10 @@ class DeliveryWorker:
         *,
         clock: Clock,
         texts: Texts | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics or Metrics()
         self.pacer = pacer
         self.settings = settings
         self.clock = clock
@@ -220,6 +223,7 @@ class DeliveryWorker:
         if unwanted:
             async with self.db.write() as session:
                 await mark(session, [head.delivery_id for head in unwanted], "cancelled", "no longer wanted")
+            self.metrics.count_delivery("cancelled", len(unwanted))
             self._first_photos.difference_update(head.article_id for head in unwanted)
         for head in heads:
             if head.delivery_id in checks:
@@ -251,6 +255,7 @@ class DeliveryWorker:
                 await self._failed(head, failure)
                 return
             await self.ledger.record(head.delivery_id, message_id)
+            self.metrics.count_delivery("sent")
             self.last_success = self.clock()
         except Exception:
             log.exception("push of article %d to chat %d failed", head.article_id, head.chat_id)
@@ -271,6 +276,7 @@ class DeliveryWorker:
             if unwanted:
                 async with self.db.write() as session:
                     await mark(session, unwanted, "cancelled", "no longer wanted")
+                self.metrics.count_delivery("cancelled", len(unwanted))
             if not wanted:
                 return
             silent = checks[wanted[0].delivery_id].preferences.silent
@@ -294,6 +300,7 @@ class DeliveryWorker:
                 await mark_sent(
                     session, [p.delivery_id for p in wanted], sent_ids[0], self.clock(), via_digest=True
                 )
+            self.metrics.count_delivery("sent", len(wanted))
             self.last_success = self.clock()
         except Exception:
             log.exception("digest to chat %d failed", destination[0])
@@ -301,9 +308,13 @@ class DeliveryWorker:
     async def _failed(self, head: Head, failure: SendFailure, also: list[int] | None = None) -> None:
         """Record a refused send, by kind of failure (classified once, in bot.push.messenger)."""
         now = self.clock()
+        self.metrics.count_send_failure(failure.kind.value)
+        if failure.kind is Failure.RATE_LIMITED:
+            self.metrics.count_rate_limited()
         async with self.db.write() as session:
             if failure.kind is Failure.BLOCKED:
                 await block_chat(session, head.chat_id, now, str(failure))
+                self.metrics.count_delivery("blocked")
                 return
             if failure.kind is Failure.MIGRATED and failure.new_chat_id is not None:
                 await migrate_chat(session, head.chat_id, failure.new_chat_id, now)
@@ -325,4 +336,5 @@ class DeliveryWorker:
                 self._backlog.clear()
                 return
             await mark(session, [head.delivery_id, *(also or [])], "failed", str(failure))
+            self.metrics.count_delivery("failed", 1 + len(also or []))
         log.warning("push to chat %s failed for good: %s", head.chat_id, failure)

@@ -140,6 +140,8 @@ def settings_for(emulator: BotApiEmulator, tmp_path: Path, content: Path, **over
         content_dir=content,
         admin_ids=frozenset({ADMIN}),
         watch_debounce_ms=50,
+        host="127.0.0.1",
+        port=0,
         # Fast readers: tests type faster than people do (the emulator's limits are raised to match).
         send_chat_per_second=50.0,
         send_chat_burst=50,

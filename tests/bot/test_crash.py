@@ -44,6 +44,8 @@ def bot_environment(emulator: BotApiEmulator, tmp_path: Path) -> dict[str, str]:
         PUSH_POLL_SECONDS="0.05",
         WATCH_DEBOUNCE_MS="50",
         LOG_LEVEL="INFO",
+        HOST="127.0.0.1",
+        PORT="0",
     )
     return environment
 
