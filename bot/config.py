@@ -60,6 +60,9 @@ class Settings:
     drop_pending_updates: bool = False
     metrics_token: str | None = None
     health_stall_seconds: float = 300.0
+    alerts: bool = True
+    alert_interval_seconds: float = 60.0
+    alert_failure_spike: int = 20
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -162,6 +165,9 @@ class Settings:
             drop_pending_updates=flag("DROP_PENDING_UPDATES"),
             metrics_token=env.get("METRICS_TOKEN") or None,
             health_stall_seconds=number("HEALTH_STALL_SECONDS", 300.0, minimum=1),
+            alerts=not env.get("ALERTS") or flag("ALERTS"),
+            alert_interval_seconds=number("ALERT_INTERVAL_SECONDS", 60.0, minimum=0),
+            alert_failure_spike=int(number("ALERT_FAILURE_SPIKE", 20, minimum=1, integer=True)),
         )
         if settings.push_rate > settings.send_global_per_second:
             problems.append(

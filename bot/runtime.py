@@ -16,6 +16,7 @@ from typing import Literal
 from aiohttp import web
 from telegram.ext import Application
 
+from bot.alerts import OperatorAlerts
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
 from bot.config import Settings
 from bot.context import BotDeps, Clock
@@ -120,6 +121,14 @@ class BotRuntime:
             clock=clock,
             metrics=self.metrics,
         )
+        self.alerts = OperatorAlerts(
+            self.application.bot,
+            settings.admin_ids,
+            enabled=settings.alerts,
+            interval=settings.alert_interval_seconds,
+            failure_spike=settings.alert_failure_spike,
+        )
+        self.worker.on_failed = self.alerts.send_failed
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
 
@@ -132,6 +141,7 @@ class BotRuntime:
     async def _on_report(self, report: SyncReport) -> None:
         self._count(report)
         log_report(report)
+        self.alerts.rejected_files((d.path, str(d)) for d in report.diagnostics if d.is_error)
         if report.new_article_ids:
             self.worker.wake()
 
@@ -209,6 +219,7 @@ class BotRuntime:
         if updater is not None and updater.running:
             await updater.stop()
         await self.worker.stop(grace)
+        await self.alerts.close()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

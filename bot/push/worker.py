@@ -78,7 +78,9 @@ class DeliveryWorker:
         clock: Clock,
         texts: Texts | None = None,
         metrics: Metrics | None = None,
+        on_failed: Callable[[str], None] | None = None,
     ) -> None:
+        self.on_failed = on_failed
         self.db = db
         self.metrics = metrics or Metrics()
         self.pacer = pacer
@@ -337,4 +339,6 @@ class DeliveryWorker:
                 return
             await mark(session, [head.delivery_id, *(also or [])], "failed", str(failure))
             self.metrics.count_delivery("failed", 1 + len(also or []))
+        if self.on_failed is not None:
+            self.on_failed(f"chat {head.chat_id}: {failure}")
         log.warning("push to chat %s failed for good: %s", head.chat_id, failure)
