@@ -12,7 +12,10 @@ SECRET = TOKEN.split(":")[1]
 
 
 def test_redact_replaces_token_shapes() -> None:
-    assert redact(f"GET https://api.telegram.org/bot{TOKEN}/getMe") == "GET https://api.telegram.org/bot<token>/getMe"
+    assert (
+        redact(f"GET https://api.telegram.org/bot{TOKEN}/getMe")
+        == "GET https://api.telegram.org/bot<token>/getMe"
+    )
     assert redact(f"token={TOKEN}") == "token=<token>"
     assert redact("chat 123456 said 42:abc") == "chat 123456 said 42:abc"
 
