@@ -35,15 +35,15 @@ def free_port() -> int:
 
 
 def get_json(url: str) -> dict[str, object]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
 def post_json(url: str, payload: object) -> None:
-    request = urllib.request.Request(  # noqa: S310 - loopback only
+    request = urllib.request.Request(
         url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
     )
-    urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def wait_until(check: object, timeout: float) -> None:
