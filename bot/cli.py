@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.config import ConfigError, Settings, environment
 from bot.logs import configure_logging
-from storage.database import Database
+from storage.database import Database, sqlite_path
 from storage.sync import ContentSync
 from storage.validation import validate_folder
 
@@ -152,10 +152,33 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_import())
 
 
+def writable_paths(settings: Settings) -> list[str]:
+    """One line per folder the bot needs and cannot use (checked before anything starts)."""
+    problems = []
+    database = sqlite_path(settings.database_url) if settings.database_url.startswith("sqlite") else None
+    folders = [("DATABASE_URL", database.parent if database else None), ("CONTENT_DIR", settings.content_dir)]
+    for name, folder in folders:
+        if folder is None:
+            continue
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None or not existing.is_dir():
+            problems.append(f"{name}: {folder} cannot be created ({existing} is not a folder)")
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            problems.append(f"{name}: {existing} is not writable")
+    return problems
+
+
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import run_bot
 
-    settings.require_token()
+    problems = []
+    try:
+        settings.require_token()
+    except ConfigError as error:
+        problems.extend(error.problems)
+    problems.extend(writable_paths(settings))
+    if problems:
+        raise ConfigError(problems)
     if args.mode == "webhook" and not settings.webhook_url:
         raise ConfigError(["WEBHOOK_URL: not set, but --mode webhook needs the bot's public URL"])
     return asyncio.run(run_bot(settings, mode=args.mode, push_existing=args.push_existing))

@@ -86,3 +86,38 @@ def test_run_without_a_token_fails_with_one_line(tmp_path: Path) -> None:
     result = newsbot("run", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert result.returncode == 2
     assert result.stderr.strip() == "newsbot: config: TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)"
+
+
+def test_run_reports_every_settings_problem_at_once(tmp_path: Path) -> None:
+    result = newsbot(
+        "run",
+        env={
+            "TELEGRAM_API_URL": "ftp://example.com",
+            "PUSH_RATE": "31",
+            "WEBHOOK_URL": "not a url",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsbot: config: TELEGRAM_API_URL: expected an http(s) URL, got 'ftp://example.com'",
+        "newsbot: config: WEBHOOK_URL: expected the bot's public http(s) URL, got 'not a url'",
+        "newsbot: config: PUSH_RATE: at most SEND_GLOBAL_PER_SECOND (30), got 31",
+    ]
+
+
+def test_run_reports_token_and_folder_problems(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    result = newsbot(
+        "run",
+        env={
+            "TELEGRAM_BOT_TOKEN": "not-a-token",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'afile' / 'bot.db'}",
+            "CONTENT_DIR": str(tmp_path / "content"),
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsbot: config: TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon and the secret)",
+        f"newsbot: config: DATABASE_URL: {tmp_path / 'afile'} cannot be created ({tmp_path / 'afile'} is not a folder)",
+    ]
