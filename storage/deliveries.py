@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -154,21 +154,6 @@ async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict
     return {d: Check(preferences[d], frozenset(followed[d])) for d in preferences}
 
 
-async def due_destinations(
-    session: AsyncSession, now: datetime, *, limit: int, busy: Collection[Destination] = ()
-) -> list[Destination]:
-    """Destinations with pushes due, the one waiting longest (oldest article) first."""
-    rows = await session.execute(
-        select(Delivery.chat_id, Delivery.thread_id)
-        .join(Article, Article.id == Delivery.article_id)
-        .where(Delivery.status == "pending", Delivery.due_at <= now)
-        .group_by(Delivery.chat_id, Delivery.thread_id)
-        .order_by(func.min(Article.published_at))
-        .limit(limit + len(busy))
-    )
-    return [(chat, thread) for chat, thread in rows if (chat, thread) not in busy][:limit]
-
-
 async def destination_queue(
     session: AsyncSession, destination: Destination, now: datetime
 ) -> list[PendingPush]:
@@ -188,53 +173,6 @@ async def destination_queue(
     return [
         PendingPush(row_id, article_id, chat_id, thread_id, attempts) for row_id, article_id, attempts in rows
     ]
-
-
-async def still_wanted(session: AsyncSession, delivery_id: int) -> Preferences | None:
-    """The last check before a send: the reader's preferences if the push should still go, else None.
-
-    It goes only while the row is pending, the chat active, the article live, the destination still follows
-    one of the article's topics and the article passes the chat's minimum quality.
-    """
-    follows = exists().where(
-        Subscription.chat_id == Delivery.chat_id,
-        Subscription.thread_id == Delivery.thread_id,
-        Subscription.topic_id.in_(
-            select(ArticleTopic.topic_id).where(ArticleTopic.article_id == Delivery.article_id)
-        ),
-    )
-    row = (
-        await session.execute(
-            select(
-                ChatPreferences.min_quality,
-                ChatPreferences.image_previews,
-                ChatPreferences.silent,
-                Article.quality,
-            )
-            .select_from(Delivery)
-            .join(Chat, Chat.id == Delivery.chat_id)
-            .join(Article, Article.id == Delivery.article_id)
-            .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.status == "pending",
-                Chat.status == "active",
-                Article.withdrawn_at.is_(None),
-                follows,
-            )
-        )
-    ).first()
-    if row is None:
-        return None
-    min_quality, previews, silent, quality = row
-    preferences = Preferences(
-        min_quality=min_quality or 0,
-        image_previews=True if previews is None else previews,
-        silent=bool(silent),
-    )
-    if quality is not None and quality < preferences.min_quality:
-        return None
-    return preferences
 
 
 async def load_push_article(session: AsyncSession, article_id: int) -> PushArticle | None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import ArticleDoc
@@ -514,10 +514,3 @@ class ContentSync:
             select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(orphans))
         )
         index.touched.update(topics.scalars())
-
-
-async def count_live_articles(session: AsyncSession) -> int:
-    return (
-        await session.scalar(select(func.count()).select_from(Article).where(Article.withdrawn_at.is_(None)))
-        or 0
-    )

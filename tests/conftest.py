@@ -38,8 +38,9 @@ def no_token_in_any_log() -> Iterator[None]:
     previous = root.level
     root.addHandler(capture)
     root.setLevel(min(previous, logging.INFO))
+    logging.getLogger("newsbot.selftest").info("log capture wired")
     yield
     root.removeHandler(capture)
     root.setLevel(previous)
-    assert capture.records > 0, "no log record was seen: the capture is not wired"
+    assert capture.records > 0, "the capture saw not even its own record: it is not wired"
     assert capture.leaks == [], capture.leaks[:5]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -21,14 +18,7 @@ from tests.storage.factories import (
     add_preferences,
     add_subscription,
     add_topic,
-    temporary_database,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with temporary_database(tmp_path) as database:
-        yield database
 
 
 async def chat_row(db: Database, chat_id: int) -> tuple[str, str | None, str] | None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,14 +18,7 @@ from tests.storage.factories import (
     add_chat,
     add_subscription,
     add_topic,
-    temporary_database,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with temporary_database(tmp_path) as database:
-        yield database
 
 
 async def test_latest_of_a_topic_newest_first_live_and_published_only(db: Database) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from storage.database import Database
 from storage.records import BotStats
 from storage.stats import bot_stats
@@ -18,16 +13,9 @@ from tests.storage.factories import (
     add_delivery,
     add_subscription,
     add_topic,
-    temporary_database,
 )
 
 MIDNIGHT = NOW.replace(hour=0)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with temporary_database(tmp_path) as database:
-        yield database
 
 
 async def test_stats_of_an_empty_store(db: Database) -> None:

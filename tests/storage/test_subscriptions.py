@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -26,14 +23,7 @@ from tests.storage.factories import (
     add_chat,
     add_subscription,
     add_topic,
-    temporary_database,
 )
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with temporary_database(tmp_path) as database:
-        yield database
 
 
 async def seed_catalogue(db: Database) -> dict[str, int]:
