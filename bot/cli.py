@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"newsbot: config: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     commands: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "validate": validate_command,
         "import": import_command,

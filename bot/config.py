@@ -34,6 +34,7 @@ class Settings:
     content_dir: Path = Path("content")
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    log_format: str = "text"
     max_article_bytes: int = 1 << 20
     rescan_seconds: float = 300.0
     watch_debounce_ms: int = 400
@@ -102,6 +103,11 @@ class Settings:
             problems.append(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
             log_level = "INFO"
 
+        log_format = (env.get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            problems.append(f"LOG_FORMAT: expected text or json, got {log_format!r}")
+            log_format = "text"
+
         try:
             database_url = normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
         except ValueError as exc:
@@ -139,6 +145,7 @@ class Settings:
             content_dir=Path(env.get("CONTENT_DIR") or "content"),
             admin_ids=frozenset(admin_ids),
             log_level=log_level,
+            log_format=log_format,
             max_article_bytes=int(number("MAX_ARTICLE_BYTES", 1 << 20, minimum=1, integer=True)),
             rescan_seconds=number("RESCAN_SECONDS", 300.0, minimum=1),
             watch_debounce_ms=int(number("WATCH_DEBOUNCE_MS", 400, minimum=0, integer=True)),

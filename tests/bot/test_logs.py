@@ -49,3 +49,16 @@ def test_configure_logging_silences_request_loggers() -> None:
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)
+
+
+def test_json_lines_are_one_object_each_and_redacted() -> None:
+    import json
+
+    from bot.logs import JsonFormatter
+
+    record = logging.LogRecord("bot.x", logging.ERROR, __file__, 1, "sent to %s", (TOKEN,), None)
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and entry["logger"] == "bot.x"
+    assert entry["message"] == "sent to <token>"
+    assert "\n" not in line

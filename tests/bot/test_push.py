@@ -465,3 +465,18 @@ async def test_group_upgraded_to_supergroup_gets_its_push_at_the_new_id(pushes: 
         assert await session.get(ChatRow, -4001) is None
         moved = await session.get(ChatRow, -1004001)
     assert moved is not None and moved.type == "supergroup"
+
+
+async def test_files_added_while_the_bot_was_down_are_pushed_after_a_restart(
+    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, clock)
+    await setup.follow(3300, "Climate")
+    await setup.runtime.stop()
+    setup.drop("while-down.md", title="While down", url="https://example.com/down", topics=["Climate"])
+    restarted = await start_pushes(emulator, tmp_path, clock)
+    try:
+        await restarted.wait_pushes({3300: 1})
+        assert [button_url(m, "Read ↗") for m in restarted.pushes(3300)] == ["https://example.com/down"]
+    finally:
+        await restarted.runtime.stop()
