@@ -7,6 +7,7 @@ recognise (stale buttons from an older version, forged data), and the caller ans
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -95,6 +96,15 @@ KINDS: dict[str, type[CallbackData]] = {
     kind.prefix: kind
     for kind in (ToggleTopic, TopicsPage, Unfollow, SetPreference, ConfirmStop, Mute, Refollow)
 }
+
+
+def matches(kind: type[CallbackData]) -> Callable[[object], bool]:
+    """A ``CallbackQueryHandler`` pattern: the button carries an action of this kind."""
+
+    def match(data: object) -> bool:
+        return isinstance(unpack(data if isinstance(data, str) else None), kind)
+
+    return match
 
 
 def unpack(data: str | None) -> CallbackData | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import ConfirmStop
+from bot.callbacks import ConfirmStop, matches
 from bot.commands import Command
 from bot.context import NewsContext, texts_of
-from bot.handlers.topics import is_action, tapped
+from bot.handlers.topics import tapped
 from bot.keyboards import stop_keyboard
 from bot.replies import edit_in_place, reply
 from storage.chats import forget_chat
@@ -41,4 +41,4 @@ def commands() -> list[Command]:
 
 
 def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
-    return [CallbackQueryHandler(on_confirm, pattern=is_action(ConfirmStop))]  # type: ignore[arg-type]
+    return [CallbackQueryHandler(on_confirm, pattern=matches(ConfirmStop))]

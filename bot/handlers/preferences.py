@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import SetPreference
+from bot.callbacks import SetPreference, matches
 from bot.commands import Command
 from bot.context import NewsContext, texts_of
-from bot.handlers.topics import is_action, tapped
+from bot.handlers.topics import tapped
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
 from storage.chats import get_preferences, register_chat, update_preferences
@@ -52,4 +52,4 @@ def commands() -> list[Command]:
 
 
 def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
-    return [CallbackQueryHandler(on_preference, pattern=is_action(SetPreference))]  # type: ignore[arg-type]
+    return [CallbackQueryHandler(on_preference, pattern=matches(SetPreference))]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import Mute, Refollow
+from bot.callbacks import Mute, Refollow, matches
 from bot.context import NewsContext, texts_of
-from bot.handlers.topics import is_action, tapped
+from bot.handlers.topics import tapped
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
 from storage.deliveries import followed_topic_ids, load_push_article
@@ -74,6 +74,6 @@ async def on_refollow(update: Update, context: NewsContext) -> None:
 
 def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
     return [
-        CallbackQueryHandler(on_mute, pattern=is_action(Mute)),  # type: ignore[arg-type]
-        CallbackQueryHandler(on_refollow, pattern=is_action(Refollow)),  # type: ignore[arg-type]
+        CallbackQueryHandler(on_mute, pattern=matches(Mute)),
+        CallbackQueryHandler(on_refollow, pattern=matches(Refollow)),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, unpack
+from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, matches, unpack
 from bot.commands import Command
 from bot.context import NewsContext, texts_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
@@ -210,10 +210,6 @@ async def on_unfollow(update: Update, context: NewsContext) -> None:
         await edit_in_place(query, texts.no_topics_followed, None)
 
 
-def is_action(kind: type[CallbackData]) -> object:
-    return lambda data: isinstance(unpack(data if isinstance(data, str) else None), kind)
-
-
 def commands() -> list[Command]:
     return [
         Command("topics", "pick the topics you follow", show_topics),
@@ -225,7 +221,7 @@ def commands() -> list[Command]:
 
 def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
     return [
-        CallbackQueryHandler(on_toggle, pattern=is_action(ToggleTopic)),  # type: ignore[arg-type]
-        CallbackQueryHandler(on_page, pattern=is_action(TopicsPage)),  # type: ignore[arg-type]
-        CallbackQueryHandler(on_unfollow, pattern=is_action(Unfollow)),  # type: ignore[arg-type]
+        CallbackQueryHandler(on_toggle, pattern=matches(ToggleTopic)),
+        CallbackQueryHandler(on_page, pattern=matches(TopicsPage)),
+        CallbackQueryHandler(on_unfollow, pattern=matches(Unfollow)),
     ]
