@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--push-existing", action="store_true", help="push the back catalogue on first sync")
 
+    sandbox = commands.add_parser("sandbox", help="try the bot in a browser: emulator, bot and a chat page")
+    sandbox.add_argument("--content", help="articles to start with (default: CONTENT_DIR or ./content)")
+    sandbox.add_argument("--port", type=int, default=8088, help="the chat page's port (default 8088)")
+    sandbox.add_argument("--data", default="data", help="where the sandbox keeps its database and folder")
+
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator stand-alone")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -68,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": import_command,
         "run": run_command,
         "emulator": emulator_command,
+        "sandbox": sandbox_command,
     }
     try:
         return commands[args.command](args, settings)
@@ -182,6 +189,29 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.mode == "webhook" and not settings.webhook_url:
         raise ConfigError(["WEBHOOK_URL: not set, but --mode webhook needs the bot's public URL"])
     return asyncio.run(run_bot(settings, mode=args.mode, push_existing=args.push_existing))
+
+
+def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.server import running_sandbox
+
+    samples = Path(args.content) if args.content else settings.content_dir
+    if not samples.is_dir():
+        print(f"newsbot: {samples}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def serve() -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        async with running_sandbox(
+            settings, samples=samples, workdir=Path(args.data), port=args.port
+        ) as sandbox:
+            print(f"newsbot sandbox: open {sandbox.url} (Ctrl+C to stop)", flush=True)
+            await stopping.wait()
+
+    asyncio.run(serve())
+    return EXIT_OK
 
 
 def emulator_command(args: argparse.Namespace, settings: Settings) -> int:

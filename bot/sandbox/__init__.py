@@ -1,0 +1,1 @@
+"""newsbot sandbox: try the bot in a browser, with no Telegram and no token."""
