@@ -124,8 +124,12 @@ def link_preview(article: PushArticle, image_previews: bool) -> LinkPreviewOptio
     """Preview options for a push sent as text: the article's image, large and above the text, or none."""
     if not image_previews:
         return LinkPreviewOptions(is_disabled=True)
+    # is_disabled must be explicit: PTB fills unset fields from Defaults, which disable previews for replies.
     return LinkPreviewOptions(
-        url=article.image_url or article.web_url, prefer_large_media=True, show_above_text=True
+        is_disabled=False,
+        url=article.image_url or article.web_url,
+        prefer_large_media=True,
+        show_above_text=True,
     )
 
 

@@ -69,6 +69,7 @@ def message_json(message: SentMessage, photos: dict[str, str]) -> dict[str, Any]
         "from": "bot",
         "message_id": message.message_id,
         "time": message.time,
+        "date": message.date,
         "text": message.text,
         "entities": message.entities,
         "caption": message.caption,
@@ -99,6 +100,7 @@ class Sandbox:
         self.runtime: BotRuntime | None = None
         self.drops: ContentDrops | None = None
         self._runner: web.AppRunner | None = None
+        self._closing = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -137,6 +139,9 @@ class Sandbox:
         log.info("sandbox ready: %s", self.url)
 
     async def stop(self) -> None:
+        # Open event streams wait on the emulator's condition: wake them so they end now.
+        self._closing.set()
+        await self.emulator.state.notify()
         if self._runner is not None:
             await stop_web(self._runner)
         if self.runtime is not None:
@@ -152,7 +157,7 @@ class Sandbox:
         app.router.add_get("/api/chats/{chat_id}/messages", self.messages)
         app.router.add_post("/api/chats/{chat_id}/messages", self.send)
         app.router.add_post("/api/chats/{chat_id}/tap", self.tap)
-        app.router.add_post("/api/content/samples/{name}", self.drop_sample)
+        app.router.add_post("/api/content/samples/{name:.+}", self.drop_sample)
         app.router.add_post("/api/content", self.paste_article)
         app.router.add_get("/api/events", self.events)
         return app
@@ -190,7 +195,7 @@ class Sandbox:
         if not text:
             raise web.HTTPBadRequest(text="empty message")
         self.readers.messages.setdefault(reader.chat_id, []).append(
-            {"from": "reader", "text": text, "time": time.monotonic()}
+            {"from": "reader", "text": text, "time": time.monotonic(), "date": int(time.time())}
         )
         await self.emulator.inject_message(
             reader.chat_id, text, language_code=reader.language_code, first_name=reader.name.split()[0]
@@ -242,10 +247,12 @@ class Sandbox:
         condition = self.emulator.state.changed
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
             await response.write(b"event: change\ndata: {}\n\n")
-            while True:
+            while not self._closing.is_set():
                 async with condition:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(condition.wait(), timeout=15)
+                if self._closing.is_set():
+                    break
                 count = len(self.emulator.state.calls)
                 if count != seen:
                     seen = count

@@ -195,6 +195,7 @@ async def test_broken_image_falls_back_to_text_after_one_photo_call(pushes: Push
         # The image Telegram could not fetch would not preview either: the article's page does.
         assert message.link_preview_options.get("url") == "https://example.com/heat"
         assert message.link_preview_options.get("show_above_text") is True
+        assert message.link_preview_options.get("is_disabled") in (None, False)
 
 
 async def test_blocked_chat_gets_one_attempt_then_nothing(pushes: Pushes) -> None:

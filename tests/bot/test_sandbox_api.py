@@ -45,6 +45,9 @@ async def test_a_reader_subscribes_and_a_dropped_sample_is_pushed(tmp_path: Path
             state = await response.json()
         assert [r["chat_id"] for r in state["readers"]] == [r.chat_id for r in READERS]
         assert any(sample["name"] == "seed-article.md" for sample in state["samples"])
+        async with http.get("/") as response:
+            assert response.status == 200
+            assert "<html" in (await response.text()).lower()
 
         chat = READERS[1].chat_id
         messages_url = f"/api/chats/{chat}/messages"
@@ -69,3 +72,18 @@ async def test_a_reader_subscribes_and_a_dropped_sample_is_pushed(tmp_path: Path
             errors = (await response.json())["errors"]
         assert errors and "malformed YAML" in errors[0]
     assert sandbox.emulator.violations == []
+
+
+async def test_samples_in_subfolders_can_be_dropped(tmp_path: Path) -> None:
+    async with (
+        running_sandbox(
+            Settings(log_level="WARNING"), samples=samples(tmp_path), workdir=tmp_path / "d", port=0
+        ) as sandbox,
+        aiohttp.ClientSession(sandbox.url) as http,
+    ):
+        async with http.get("/api/state") as response:
+            nested = next(s["name"] for s in (await response.json())["samples"] if "/" in s["name"])
+        async with http.post(f"/api/content/samples/{nested}") as response:
+            assert response.status == 200, await response.text()
+        async with http.post("/api/content/samples/../../etc/passwd") as response:
+            assert response.status == 404

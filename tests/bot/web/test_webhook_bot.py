@@ -16,6 +16,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.emulator import BotApiEmulator
 from bot.metrics import Metrics
+from bot.transport import AiohttpRequest
 from bot.web import WebhookConfig, derive_webhook_secret
 from bot.web.webhook import SECRET_HEADER
 from tests.bot.web.conftest import TOKEN, serving, web_app
@@ -74,7 +75,15 @@ class Bot:
 @pytest.fixture
 async def bot(emulator: BotApiEmulator) -> AsyncIterator[Bot]:
     metrics = Metrics()
-    application = Application.builder().token(TOKEN).base_url(emulator.api_url).updater(None).build()
+    # The production transport: PTB's default (httpx) logs every request URL, token included, at INFO.
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(emulator.api_url)
+        .request(AiohttpRequest())
+        .updater(None)
+        .build()
+    )
     application.add_handler(metrics.update_handler(), group=-2)
     application.add_handler(CommandHandler("ping", metrics.timed("ping", pong)))
     secret = derive_webhook_secret(TOKEN)

@@ -1,0 +1,254 @@
+"""The sandbox's chat page in a real browser (Debian's chromium, headless), against a running sandbox."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import yaml
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
+
+from bot.config import Settings
+from bot.sandbox.server import Sandbox, running_sandbox
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"the page tests drive Debian's chromium, and {CHROMIUM} is missing", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[3]
+CONTENT = ROOT / "content"
+# The README's screenshot is refreshed with SANDBOX_SCREENSHOT=docs/images/sandbox-push.png; by default the
+# test writes it to its temporary folder, so a test run leaves the working tree as it was.
+README_SCREENSHOT = os.environ.get("SANDBOX_SCREENSHOT")
+SAMPLE = "ai/2026-01-14-small-language-models-on-phones.md"
+SAMPLES = ["topics.yaml", SAMPLE, "ai/2026-02-03-open-weights-licence-debate.md"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    fields: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    return fields
+
+
+# One sandbox and one browser for the module; each test has a page of its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few articles from the project's content folder: an AI one with an image, one without."""
+    folder = tmp_path_factory.mktemp("samples")
+    for name in SAMPLES:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CONTENT / name, folder / name)
+    return folder
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def sandbox(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sandbox]:
+    workdir = tmp_path_factory.mktemp("sandbox")
+    async with running_sandbox(Settings(), samples=samples, workdir=workdir, port=0) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(sandbox: Sandbox, browser: Browser) -> AsyncIterator[Page]:
+    """A page with no way out: every request that is not for the sandbox fails, as it would offline."""
+
+    async def offline(route: Route) -> None:
+        if route.request.url.startswith(sandbox.url):
+            await route.continue_()
+        else:
+            await route.abort("internetdisconnected")
+
+    context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-GB")
+    await context.route("**/*", offline)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+async def test_a_reader_subscribes_and_gets_a_push(
+    sandbox: Sandbox, page: Page, samples: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    sample = front_matter(samples / SAMPLE)
+    await page.goto(sandbox.url)
+    await expect(page.get_by_test_id("bot-name")).to_have_text("@newsbot_sandbox_bot")
+    readers = page.get_by_test_id("reader-select").get_by_role("tab")
+    await expect(readers).to_have_count(3)
+    await expect(readers.first).to_have_attribute("aria-selected", "true")
+
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill("/start")
+    await composer.press("Enter")
+    await expect(page.get_by_test_id("bubble-reader")).to_have_text(re.compile(r"^/start"))
+    await expect(page.get_by_test_id("bubble-bot").first).to_contain_text("Welcome to News Bot!")
+    ai = page.get_by_test_id("keyboard-button").filter(has_text=re.compile(r"^AI \("))
+    await expect(ai).to_be_visible()
+
+    await ai.click()
+    await expect(page.get_by_test_id("toast")).to_have_text("Subscribed to AI")
+    await expect(
+        page.get_by_test_id("keyboard-button").filter(has_text=re.compile(r"^✅ AI \("))
+    ).to_be_visible()
+
+    drop = page.get_by_test_id("sample").filter(has_text=sample["title"]).get_by_test_id("sample-drop")
+    await drop.click()
+    await expect(page.get_by_test_id("operator-status")).to_contain_text("Dropped sandbox-drops/")
+    caption = page.get_by_test_id("caption").filter(has_text=sample["title"])
+    await expect(caption).to_be_visible()
+    await expect(caption.locator("strong", has_text=sample["title"])).to_be_visible()
+    push = page.get_by_test_id("message").filter(has=caption)
+    read = push.get_by_role("link", name="Read ↗")
+    await expect(read).to_have_attribute(
+        "href", re.compile("^" + re.escape(sample["webUrl"]) + r"\?sandbox=")
+    )
+    await expect(read).to_have_attribute("target", "_blank")
+    await expect(push.get_by_role("button", name=re.compile("Mute AI"))).to_be_visible()
+    await expect(push.get_by_test_id("photo-placeholder")).to_have_text("image unavailable offline")
+
+    await expect(page.get_by_test_id("toast")).to_be_hidden()
+    shot = (
+        Path(README_SCREENSHOT)
+        if README_SCREENSHOT
+        else tmp_path_factory.mktemp("shots") / "sandbox-push.png"
+    )
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=shot)
+    assert shot.stat().st_size > 10_000
+
+    await readers.filter(has_text="Bob").click()
+    await expect(readers.filter(has_text="Bob")).to_have_attribute("aria-selected", "true")
+    await expect(page.get_by_test_id("empty-chat")).to_be_visible()
+    await expect(page.get_by_test_id("message")).to_have_count(0)
+
+
+async def test_a_pasted_article_with_errors_shows_them(sandbox: Sandbox, page: Page) -> None:
+    await page.goto(sandbox.url)
+    await page.get_by_test_id("article-input").fill('---\ntitle: "No link, no date"\n---\n')
+    await page.get_by_test_id("article-publish").click()
+    errors = page.get_by_test_id("article-error")
+    await expect(errors.first).to_have_text("pasted.md: error: missing required field 'webUrl'")
+    await expect(errors).to_have_count(3)
+
+
+RENDER = """([text, entities]) => import("/static/app.js").then((app) => {
+    const box = document.createElement("div");
+    box.append(app.renderEntities(text, entities));
+    return box.innerHTML;
+})"""
+
+
+async def render(page: Page, text: str, entities: list[dict[str, Any]]) -> str:
+    html: str = await page.evaluate(RENDER, [text, entities])
+    return html
+
+
+async def test_entities_count_utf16_units_and_text_stays_text(sandbox: Sandbox, page: Page) -> None:
+    await page.goto(sandbox.url)
+    await expect(page.get_by_test_id("bot-name")).to_have_text("@newsbot_sandbox_bot")
+
+    # 👋 is two UTF-16 code units: "Hi" starts at offset 3.
+    bold = [{"type": "bold", "offset": 3, "length": 2}]
+    assert (
+        await render(page, "👋 Hi <b>&amp;", bold)
+        == '👋 <strong class="entity-bold">Hi</strong> &lt;b&gt;&amp;amp;'
+    )
+
+    link = [
+        {"type": "bold", "offset": 0, "length": 4},
+        {"type": "text_link", "offset": 0, "length": 4, "url": "https://example.com/a?b=1&c=2"},
+    ]
+    assert await render(page, "Read", link) == (
+        '<a class="entity-link" href="https://example.com/a?b=1&amp;c=2" target="_blank"'
+        ' rel="noopener noreferrer" title="https://example.com/a?b=1&amp;c=2">'
+        '<strong class="entity-bold">Read</strong></a>'
+    )
+
+    unsafe = [{"type": "text_link", "offset": 0, "length": 5, "url": "javascript:alert(1)"}]
+    assert await render(page, "click", unsafe) == "<span>click</span>"
+
+    nested = [
+        {"type": "blockquote", "offset": 0, "length": 9},
+        {"type": "italic", "offset": 5, "length": 4},
+        {"type": "spoiler", "offset": 0, "length": 4},
+    ]
+    assert await render(page, "abcd efgh", nested) == (
+        '<blockquote class="entity-blockquote"><span class="entity-spoiler" role="button" tabindex="0"'
+        ' aria-label="Spoiler: show">abcd</span> <em class="entity-italic">efgh</em></blockquote>'
+    )
+
+    pre = [{"type": "pre", "offset": 0, "length": 5, "language": "python"}]
+    assert await render(page, "x = 1", pre) == (
+        '<pre class="entity-pre"><code data-language="python">x = 1</code></pre>'
+    )
+
+    auto = await page.evaluate(
+        """(text) => import("/static/app.js").then((app) =>
+            app.withAutoEntities(text, [{type: "bold", offset: 0, length: 3}]).map((e) => [e.type, e.offset, e.length]))""",
+        "Try /start, #AI and https://example.com/x. Not a/b or /etc.",
+    )
+    assert auto == [
+        ["bold", 0, 3],
+        ["bot_command", 4, 6],
+        ["hashtag", 12, 3],
+        ["url", 20, 21],
+        ["bot_command", 54, 4],
+    ]
+
+
+PREVIEW = """(options) => import("/static/app.js").then((app) => {
+    const node = app.renderMessage({
+        from: "bot", message_id: 7, time: 0, text: "A story", entities: [], photo: false,
+        reply_markup: null, link_preview: options, silent: false, edited: true, deleted: false,
+    });
+    document.body.append(node);  // outside the list, which the page redraws from the server
+    const bubble = node.querySelector("[data-testid=bubble-bot]");
+    return [...bubble.children].map((child) => child.dataset.testid);
+})"""
+
+
+async def test_link_previews_follow_their_options(sandbox: Sandbox, page: Page) -> None:
+    await page.goto(sandbox.url)
+    await expect(page.get_by_test_id("bot-name")).to_have_text("@newsbot_sandbox_bot")
+    image = "https://images.example.com/2026/01/phone-benchmark.jpg"
+
+    above = await page.evaluate(PREVIEW, {"url": image, "show_above_text": True, "prefer_large_media": True})
+    assert above == ["link-preview", "text", "meta"]
+    preview = page.get_by_test_id("link-preview").last
+    await expect(preview).to_have_attribute("href", image)
+    await expect(preview).to_contain_text("images.example.com")
+    await expect(preview.get_by_test_id("photo-placeholder")).to_be_visible()
+    await expect(page.get_by_test_id("edited").last).to_have_text("edited")
+
+    below = await page.evaluate(PREVIEW, {"url": "https://example.org/story", "show_above_text": False})
+    assert below == ["text", "link-preview", "meta"]
+    assert await page.evaluate(PREVIEW, {"url": "https://example.org/story", "is_disabled": True}) == [
+        "text",
+        "meta",
+    ]
