@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
@@ -77,6 +79,15 @@ def classify(error: TelegramError, *, photo: bool) -> SendFailure:
     return SendFailure(Failure.PERMANENT, str(error))
 
 
+@contextmanager
+def refused_as_failure(*, photo: bool) -> Iterator[None]:
+    """Turn any Telegram error raised inside into the ``SendFailure`` it means."""
+    try:
+        yield
+    except TelegramError as error:
+        raise classify(error, photo=photo) from error
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     message_id: int
@@ -125,7 +136,7 @@ class TelegramMessenger:
         *,
         silent: bool,
     ) -> Sent:
-        try:
+        with refused_as_failure(photo=True):
             message = await self.bot.send_photo(
                 chat_id,
                 photo,
@@ -135,8 +146,6 @@ class TelegramMessenger:
                 message_thread_id=thread_id or None,
                 rate_limit_args=PUSH,
             )
-        except TelegramError as error:
-            raise classify(error, photo=True) from error
         return Sent(message.message_id, largest_photo(message))
 
     async def send_text(
@@ -149,7 +158,7 @@ class TelegramMessenger:
         silent: bool,
         preview: LinkPreviewOptions,
     ) -> Sent:
-        try:
+        with refused_as_failure(photo=False):
             message = await self.bot.send_message(
                 chat_id,
                 text,
@@ -159,8 +168,6 @@ class TelegramMessenger:
                 message_thread_id=thread_id or None,
                 rate_limit_args=PUSH,
             )
-        except TelegramError as error:
-            raise classify(error, photo=False) from error
         return Sent(message.message_id)
 
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.emulator import BotApiEmulator, EmulatorLimits
+from bot.emulator import BotApiEmulator
 from bot.runtime import BotRuntime
 from bot.web import derive_webhook_secret
 from tests.articles import article_text
 from tests.bot.conftest import ADMIN, NOW, TOKEN, Chat, Harness, buttons, settings_for
-from tests.bot.test_crash import ROOT, bot_environment, seed_readers
+from tests.bot.processes import CHATS, drop_news, fanout_fleet
 
 WAIT = 20.0
 
@@ -120,60 +117,26 @@ async def test_operators_are_alerted_about_a_rejected_file(
 
 
 async def test_sigterm_during_a_fanout_finishes_in_flight_sends_and_loses_nothing(tmp_path: Path) -> None:
-    from tests.bot.test_crash import CHATS, pushes_per_chat
-
-    emulator = BotApiEmulator(EmulatorLimits(global_per_second=1_000, chat_burst=100, chat_per_second=100.0))
-    await emulator.start()
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "old.md").write_text(
-        article_text(title="Old", url="https://example.com/old", topics=["AI"]), encoding="utf-8"
-    )
-    environment = bot_environment(emulator, tmp_path)
-    environment["PUSH_RATE"] = "100"  # slow enough that SIGTERM lands mid-fan-out
-    log = tmp_path / "bot.log"
-    imported = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "import"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        check=False,
-    )
-    assert imported.returncode == 0, imported.stderr
-    await seed_readers(environment["DATABASE_URL"])
-    for chat_id in CHATS:
-        emulator.add_chat(chat_id)
-
-    def start() -> subprocess.Popen[bytes]:
-        handle = log.open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environment, stdout=handle, stderr=handle
-        )
-
-    bot = start()
-    try:
-        await emulator.wait_for(lambda: emulator.calls("getUpdates"), timeout=30)
-        (content / "news.md").write_text(
-            article_text(title="Breaking", url="https://example.com/breaking", topics=["AI"]),
-            encoding="utf-8",
-        )
-        await emulator.wait_for(lambda: sum(pushes_per_chat(emulator).values()) >= 100, timeout=60)
-        bot.send_signal(signal.SIGTERM)
-        code = await asyncio.to_thread(bot.wait, 30)
-        assert code == 0
-        at_stop = sum(pushes_per_chat(emulator).values())
-        assert at_stop < len(CHATS)
-        bot = start()
-        await emulator.wait_for(lambda: len(pushes_per_chat(emulator)) == len(CHATS), timeout=60)
-        await asyncio.sleep(1.0)
-    finally:
-        if bot.poll() is None:
+    # Slow enough that SIGTERM lands mid-fan-out.
+    async with fanout_fleet(tmp_path, PUSH_RATE="100") as fleet:
+        emulator = fleet.emulator
+        bot = fleet.start_bot()
+        try:
+            await emulator.wait_for(lambda: emulator.calls("getUpdates"), timeout=30)
+            drop_news(fleet.content)
+            await emulator.wait_for(lambda: sum(fleet.pushes().values()) >= 100, timeout=60)
             bot.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(bot.wait, 30)
-        await emulator.stop()
-    counts: Counter[int] = pushes_per_chat(emulator)
+            assert await asyncio.to_thread(bot.wait, 30) == 0
+            assert sum(fleet.pushes().values()) < len(CHATS)
+            bot = fleet.start_bot()
+            await emulator.wait_for(lambda: len(fleet.pushes()) == len(CHATS), timeout=60)
+            await asyncio.sleep(1.0)
+        finally:
+            if bot.poll() is None:
+                bot.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(bot.wait, 30)
+        counts = fleet.pushes()
     assert [chat for chat in CHATS if counts[chat] != 1] == []  # a graceful stop repeats nothing
-    text = log.read_text()
+    text = fleet.log.read_text()
     assert "stopping: finishing in-flight sends" in text
     assert TOKEN.split(":")[1] not in text
