@@ -1,0 +1,70 @@
+"""Settings from the environment: defaults, every problem reported at once, durations, .env files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, environment, parse_duration, read_dotenv
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.database_url == "sqlite+aiosqlite:///data/newsbot.db"
+    assert (settings.port, settings.push_rate, settings.push_max_age) == (8080, 25, None)
+
+
+def test_values_are_parsed_and_normalized() -> None:
+    settings = Settings.from_env(
+        {
+            "ADMIN_IDS": " 1, 22 ,",
+            "DATABASE_URL": "postgres://u:p@h/db",
+            "PUSH_MAX_AGE": "12h",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+            "ALERTS": "off",
+        }
+    )
+    assert settings.admin_ids == frozenset({1, 22})
+    assert settings.database_url == "postgresql+asyncpg://u:p@h/db"
+    assert settings.push_max_age == timedelta(hours=12)
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.alerts is False
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"ADMIN_IDS": "me", "PORT": "http", "LOG_LEVEL": "loud", "PUSH_MAX_AGE": "soon"})
+    assert [problem.split(":")[0] for problem in raised.value.problems] == [
+        "ADMIN_IDS",
+        "LOG_LEVEL",
+        "PUSH_MAX_AGE",
+        "PORT",
+    ]
+
+
+def test_durations() -> None:
+    assert parse_duration("90") == timedelta(seconds=90)
+    assert parse_duration("15m") == timedelta(minutes=15)
+    assert parse_duration("2d") == timedelta(days=2)
+    with pytest.raises(ValueError, match="soon"):
+        parse_duration("soon")
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nexport LOG_LEVEL="DEBUG"\nPORT=9000\nnot a line\n', encoding="utf-8")
+    assert read_dotenv(dotenv) == {"LOG_LEVEL": "DEBUG", "PORT": "9000"}
+    assert environment({"PORT": "1"}, dotenv) == {"LOG_LEVEL": "DEBUG", "PORT": "1"}
+    assert read_dotenv(tmp_path / "missing") == {}
+
+
+def test_token_checks() -> None:
+    with pytest.raises(ConfigError, match="not set"):
+        Settings().require_token()
+    with pytest.raises(ConfigError, match="malformed"):
+        Settings(telegram_bot_token="123:short").require_token()
+    token = "123456:" + "a" * 35
+    assert Settings(telegram_bot_token=token).require_token() == token

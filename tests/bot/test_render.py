@@ -1,0 +1,72 @@
+"""Chat rendering: golden strings, escaping, lengths counted as Telegram counts them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.render import (
+    article_line,
+    escape,
+    fit_lines,
+    relative_age,
+    shorten,
+    utf16_length,
+    visible_length,
+)
+from bot.texts import ENGLISH
+from storage.records import ArticleSummary
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def article(title: str, provider: str | None = "Example & Co") -> ArticleSummary:
+    return ArticleSummary(
+        1, title, 'https://example.com/a?x=1&y="2"', None, provider, NOW - timedelta(hours=3), 50
+    )
+
+
+def test_article_line_golden() -> None:
+    assert article_line(article("<Title> & more"), NOW, ENGLISH) == (
+        '• <a href="https://example.com/a?x=1&amp;y=&quot;2&quot;">&lt;Title&gt; &amp; more</a>'
+        " — Example &amp; Co, 3 h ago"
+    )
+    assert article_line(article("Plain", None), NOW, ENGLISH).endswith("— 3 h ago")
+
+
+def test_relative_age_steps() -> None:
+    ages = [
+        timedelta(seconds=5),
+        timedelta(minutes=7),
+        timedelta(hours=5),
+        timedelta(days=3),
+        -timedelta(hours=1),
+    ]
+    assert [relative_age(NOW - age, NOW, ENGLISH) for age in ages] == [
+        "just now",
+        "7 min ago",
+        "5 h ago",
+        "3 d ago",
+        "just now",
+    ]
+
+
+def test_shorten_cuts_at_a_word_with_an_ellipsis() -> None:
+    assert shorten("one two three four", 12) == "one two…"
+    assert shorten("short", 12) == "short"
+    assert shorten("a   spaced\n text", 40) == "a spaced text"
+    assert len(shorten("x" * 100, 10)) == 10
+
+
+def test_lengths_are_counted_in_utf16_units_after_parsing() -> None:
+    assert utf16_length("🙂") == 2
+    assert visible_length("<b>a</b> &amp; 🙂") == 6
+    assert escape("<a & b>") == "&lt;a &amp; b&gt;"
+
+
+def test_fit_lines_drops_lines_and_says_so() -> None:
+    lines = [f"line {n} " + "x" * 50 for n in range(200)]
+    text = fit_lines("<b>Header</b>", lines, ENGLISH, limit=1000)
+    assert visible_length(text) <= 1000
+    assert text.splitlines()[-1].startswith("… and ")
+    kept = len(text.splitlines()) - 2
+    assert text.splitlines()[-1] == f"… and {200 - kept} more"
