@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, CallbackContext, ExtBot
 
@@ -16,6 +17,7 @@ from bot.flood import FloodGate
 from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
+from storage.chats import register_chat
 from storage.database import Database
 from storage.sync import SyncReport
 
@@ -58,6 +60,13 @@ class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
     @property
     def deps(self) -> BotDeps:
         return self.bot_data.deps
+
+
+async def register_sender(session: AsyncSession, update: Update, now: datetime) -> None:
+    """Make sure the update's chat is registered (id, kind, language), reactivating it if it was blocked."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None:
+        await register_chat(session, chat.id, chat.type, user.language_code if user else None, now)
 
 
 def texts_of(update: Update) -> Texts:

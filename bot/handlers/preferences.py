@@ -7,11 +7,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import SetPreference, matches
 from bot.commands import Command
-from bot.context import NewsContext, texts_of
+from bot.context import NewsContext, register_sender, texts_of
 from bot.handlers.topics import tapped
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
-from storage.chats import get_preferences, register_chat, update_preferences
+from storage.chats import get_preferences, update_preferences
 
 
 async def show_settings(update: Update, context: NewsContext) -> None:
@@ -32,13 +32,10 @@ async def on_preference(update: Update, context: NewsContext) -> None:
     if query is None or chat is None or not isinstance(action, SetPreference):
         return
     deps = context.deps
-    user = update.effective_user
     value: int | bool = action.value if action.name == "min_quality" else bool(action.value)
     try:
         async with deps.db.write() as session:
-            await register_chat(
-                session, chat.id, chat.type, user.language_code if user else None, deps.clock()
-            )
+            await register_sender(session, update, deps.clock())
             preferences = await update_preferences(session, chat.id, **{action.name: value})
     except ValueError:
         await query.answer(texts.toast_stale)

@@ -8,7 +8,7 @@ from telegram import ChatMember, Update
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.commands import Command
-from bot.context import NewsContext, texts_of
+from bot.context import NewsContext, register_sender, texts_of
 from bot.handlers.topics import topics_page
 from bot.render import help_text
 from bot.replies import reply
@@ -21,10 +21,9 @@ async def start(update: Update, context: NewsContext) -> None:
     chat, texts = update.effective_chat, texts_of(update)
     if chat is None:
         return
-    user = update.effective_user
     deps = context.deps
     async with deps.db.write() as session:
-        await register_chat(session, chat.id, chat.type, user.language_code if user else None, deps.clock())
+        await register_sender(session, update, deps.clock())
         returning = bool(await followed_topics(session, chat.id, deps.clock()))
     # The greeting stands alone: the topics message below it is redrawn on every tap.
     await reply(update, texts.welcome_back if returning else texts.welcome)

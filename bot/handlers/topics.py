@@ -7,12 +7,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, matches, unpack
 from bot.commands import Command
-from bot.context import NewsContext, texts_of
+from bot.context import NewsContext, register_sender, texts_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
-from storage.chats import register_chat
 from storage.records import TopicLookup
 from storage.subscriptions import (
     followed_topics,
@@ -75,6 +74,19 @@ def lookup_problems(lookup: TopicLookup, texts: Texts) -> list[str]:
     return lines
 
 
+def outcome(lookup: TopicLookup, changed: list[int], done: str, unchanged: str, texts: Texts) -> str:
+    """The reply to /subscribe or /unsubscribe: what changed, what already was so, what is unknown."""
+    lines = []
+    for template, topics in (
+        (done, [t for t in lookup.found if t.id in changed]),
+        (unchanged, [t for t in lookup.found if t.id not in changed]),
+    ):
+        if topics:
+            lines.append(template.format(topics=topic_list(topics)))
+    lines.extend(lookup_problems(lookup, texts))
+    return "\n".join(lines)
+
+
 async def subscribe_command(update: Update, context: NewsContext) -> None:
     """Follow the named topics (comma-separated); no argument shows the keyboard."""
     chat, texts = update.effective_chat, texts_of(update)
@@ -86,24 +98,13 @@ async def subscribe_command(update: Update, context: NewsContext) -> None:
         await reply(update, f"{texts.subscribe_usage}\n\n{text}", markup)
         return
     deps = context.deps
-    user = update.effective_user
     async with deps.db.write() as session:
         lookup = await resolve_topics(session, names, deps.clock())
         added: list[int] = []
         if lookup.found:
-            await register_chat(
-                session, chat.id, chat.type, user.language_code if user else None, deps.clock()
-            )
+            await register_sender(session, update, deps.clock())
             added = await subscribe(session, chat.id, [t.id for t in lookup.found], deps.clock())
-    lines = []
-    new = [t for t in lookup.found if t.id in added]
-    old = [t for t in lookup.found if t.id not in added]
-    if new:
-        lines.append(texts.subscribed.format(topics=topic_list(new)))
-    if old:
-        lines.append(texts.already_subscribed.format(topics=topic_list(old)))
-    lines.extend(lookup_problems(lookup, texts))
-    await reply(update, "\n".join(lines))
+    await reply(update, outcome(lookup, added, texts.subscribed, texts.already_subscribed, texts))
 
 
 async def unsubscribe_command(update: Update, context: NewsContext) -> None:
@@ -126,15 +127,7 @@ async def unsubscribe_command(update: Update, context: NewsContext) -> None:
     async with deps.db.write() as session:
         lookup = await resolve_topics(session, names, deps.clock())
         removed = await unsubscribe(session, chat.id, [t.id for t in lookup.found]) if lookup.found else []
-    lines = []
-    gone = [t for t in lookup.found if t.id in removed]
-    absent = [t for t in lookup.found if t.id not in removed]
-    if gone:
-        lines.append(texts.unsubscribed.format(topics=topic_list(gone)))
-    if absent:
-        lines.append(texts.not_subscribed.format(topics=topic_list(absent)))
-    lines.extend(lookup_problems(lookup, texts))
-    await reply(update, "\n".join(lines))
+    await reply(update, outcome(lookup, removed, texts.unsubscribed, texts.not_subscribed, texts))
 
 
 async def my_topics(update: Update, context: NewsContext) -> None:
@@ -162,13 +155,10 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     if query is None or chat is None or not isinstance(action, ToggleTopic):
         return
     deps = context.deps
-    user = update.effective_user
     async with deps.db.write() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
         if topic is not None:
-            await register_chat(
-                session, chat.id, chat.type, user.language_code if user else None, deps.clock()
-            )
+            await register_sender(session, update, deps.clock())
             now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock())
     if topic is None:
         await query.answer(texts.toast_topic_gone)
