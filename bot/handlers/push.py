@@ -60,13 +60,13 @@ async def on_refollow(update: Update, context: NewsContext) -> None:
         return
     deps = context.deps
     thread = thread_of(query.message)
-    async with deps.db.write() as session:
+    async with deps.db.read() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
-        if topic is not None:
-            await subscribe(session, chat.id, [topic.id], deps.clock(), thread_id=thread)
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
+    async with deps.db.write() as session:
+        await subscribe(session, chat.id, [topic.id], deps.clock(), thread_id=thread)
     await query.answer(texts.push_refollowed.format(topic=topic.name))  # a toast is plain text
     if query.message is not None:
         await query.edit_message_text(render_refollowed(topic.name, texts))

@@ -155,14 +155,15 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     if query is None or chat is None or not isinstance(action, ToggleTopic):
         return
     deps = context.deps
-    async with deps.db.write() as session:
+    # The topic is read outside the write transaction: its article count is a query the lock need not wait on.
+    async with deps.db.read() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
-        if topic is not None:
-            await register_sender(session, update, deps.clock())
-            now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock())
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
+    async with deps.db.write() as session:
+        await register_sender(session, update, deps.clock())
+        now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock())
     toast = texts.toast_subscribed if now_following else texts.toast_unsubscribed
     await query.answer(toast.format(topic=topic.name))
     text, markup = await topics_page(context, chat.id, action.page, texts)
@@ -190,8 +191,9 @@ async def on_unfollow(update: Update, context: NewsContext) -> None:
         return
     deps = context.deps
     async with deps.db.write() as session:
-        topic = await get_topic(session, action.topic_id, deps.clock())
         await unsubscribe(session, chat.id, [action.topic_id])
+    async with deps.db.read() as session:
+        topic = await get_topic(session, action.topic_id, deps.clock())
         remaining = await followed_topics(session, chat.id, deps.clock())
     await query.answer(texts.toast_unsubscribed.format(topic=topic.name) if topic else texts.toast_topic_gone)
     if remaining:
