@@ -23,6 +23,7 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
+from telegram.request import BaseRequest
 
 from bot.commands import Command
 from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
@@ -83,10 +84,13 @@ async def log_error(update: object, context: NewsContext) -> None:
     log.error("update handling failed", exc_info=context.error)
 
 
-def build_application(deps: BotDeps, token: str, *, webhook: bool = False) -> Application:  # type: ignore[type-arg]
+def build_application(
+    deps: BotDeps, token: str, *, webhook: bool = False, updates_request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
     """The bot, talking to ``TELEGRAM_API_URL``; nothing is sent until it is started.
 
     With ``webhook``, PTB's updater is left out: the web server puts updates on the update queue.
+    ``updates_request`` is the transport for getUpdates alone (by default one aiohttp connection).
     """
     api = deps.settings.telegram_api_url
     builder = Application.builder()
@@ -112,7 +116,7 @@ def build_application(deps: BotDeps, token: str, *, webhook: bool = False) -> Ap
                 read_timeout=deps.settings.telegram_timeout,
             )
         )
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(updates_request or AiohttpRequest(1))
         .build()
     )
     application.bot_data.attach(deps)

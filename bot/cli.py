@@ -1,4 +1,4 @@
-"""The ``newsbot`` command line: validate, import, run, emulator."""
+"""The ``newsbot`` command line: validate, import, run, db, sandbox, emulator."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.config import ConfigError, Settings, environment
 from bot.logs import configure_logging
 from storage.database import Database, sqlite_path
+from storage.schema import SchemaChange, SchemaError, SchemaState
 from storage.sync import ContentSync
 from storage.validation import validate_folder
 
@@ -42,7 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("polling", "webhook"),
         help="how updates arrive (default: webhook when WEBHOOK_URL is set, else polling)",
     )
+    run.add_argument(
+        "--role",
+        choices=("all", "updates", "sender"),
+        default="all",
+        help="all (default): everything; updates: readers' updates and content, no pushes; "
+        "sender: pushes only (run several on PostgreSQL)",
+    )
     run.add_argument("--push-existing", action="store_true", help="push the back catalogue on first sync")
+
+    database = commands.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("upgrade", help="upgrade DATABASE_URL to this newsbot's newest schema revision")
+    actions.add_parser("current", help="show the database's schema revision and the newest one")
 
     sandbox = commands.add_parser("sandbox", help="try the bot in a browser: emulator, bot and a chat page")
     sandbox.add_argument("--content", help="articles to start with (default: CONTENT_DIR or ./content)")
@@ -73,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": validate_command,
         "import": import_command,
         "run": run_command,
+        "db": db_command,
         "emulator": emulator_command,
         "sandbox": sandbox_command,
     }
@@ -139,10 +153,12 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     folder, shown = found
 
+    from bot.runtime import prepare_schema
+
     async def run_import() -> int:
         db = Database(settings.database_url)
         try:
-            await db.create_schema()
+            await prepare_schema(db, auto_migrate=settings.auto_migrate)
             sync = ContentSync(db, folder, display_prefix=shown, max_bytes=settings.max_article_bytes)
             progress = Progress(sys.stderr)
             try:
@@ -186,9 +202,46 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     problems.extend(writable_paths(settings))
     if problems:
         raise ConfigError(problems)
-    if args.mode == "webhook" and not settings.webhook_url:
+    if args.mode == "webhook" and not settings.webhook_url and args.role != "sender":
         raise ConfigError(["WEBHOOK_URL: not set, but --mode webhook needs the bot's public URL"])
-    return asyncio.run(run_bot(settings, mode=args.mode, push_existing=args.push_existing))
+    return asyncio.run(run_bot(settings, mode=args.mode, role=args.role, push_existing=args.push_existing))
+
+
+def db_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``db upgrade``: to the newest revision, whatever ``AUTO_MIGRATE`` says. ``db current``: where it is."""
+
+    async def run() -> list[str]:
+        db = Database(settings.database_url)
+        try:
+            if args.action == "upgrade":
+                return [upgrade_line(await db.create_schema())]
+            return state_lines(await db.schema_state())
+        except SchemaError as error:
+            raise ConfigError([f"DATABASE_URL: {error}"]) from error
+        finally:
+            await db.close()
+
+    for line in asyncio.run(run()):
+        print(line)
+    return EXIT_OK
+
+
+def upgrade_line(change: SchemaChange) -> str:
+    if not change.changed:
+        return f"database already at {change.after} (head)"
+    before = "none (made before migrations)" if change.adopted else change.before or "none"
+    return f"database upgraded: {before} -> {change.after}"
+
+
+def state_lines(state: SchemaState) -> list[str]:
+    note = ""
+    if state.legacy:
+        note = " (made before migrations: `newsbot db upgrade` adopts it)"
+    elif not state.known:
+        note = " (unknown to this newsbot: a newer one upgraded it)"
+    elif not state.at_head:
+        note = " (behind: run `newsbot db upgrade`)"
+    return [f"current: {state.current or 'none'}{note}", f"head: {state.head}"]
 
 
 def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:

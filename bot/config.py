@@ -16,6 +16,10 @@ DEFAULT_API_URL = "https://api.telegram.org"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+# Telegram's ceiling for messages sent with ``allow_paid_broadcast`` (0.1 Star each beyond the free rate).
+PAID_BROADCAST_PER_SECOND = 1000
+
+
 class ConfigError(ValueError):
     """Configuration problems, one line each, reported together."""
 
@@ -31,6 +35,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
+    auto_migrate: bool = True
     content_dir: Path = Path("content")
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
@@ -51,6 +56,9 @@ class Settings:
     push_backoff_base: float = 2.0
     push_backoff_cap: float = 600.0
     push_poll_seconds: float = 1.0
+    push_paid_broadcast: bool = False
+    sender_lease_seconds: float = 30.0
+    sender_port: int | None = None
     telegram_timeout: float = 10.0
     host: str = "0.0.0.0"
     port: int = 8080
@@ -142,6 +150,7 @@ class Settings:
             telegram_bot_token=token,
             telegram_api_url=api_url,
             database_url=database_url,
+            auto_migrate=not env.get("AUTO_MIGRATE") or flag("AUTO_MIGRATE"),
             content_dir=Path(env.get("CONTENT_DIR") or "content"),
             admin_ids=frozenset(admin_ids),
             log_level=log_level,
@@ -162,6 +171,11 @@ class Settings:
             push_backoff_base=number("PUSH_BACKOFF_BASE", 2.0, minimum=0.01),
             push_backoff_cap=number("PUSH_BACKOFF_CAP", 600.0, minimum=0.01),
             push_poll_seconds=number("PUSH_POLL_SECONDS", 1.0, minimum=0.01),
+            push_paid_broadcast=flag("PUSH_PAID_BROADCAST"),
+            sender_lease_seconds=number("SENDER_LEASE_SECONDS", 30.0, minimum=0.3),
+            sender_port=(
+                int(number("SENDER_PORT", 0, minimum=0, integer=True)) if env.get("SENDER_PORT") else None
+            ),
             telegram_timeout=number("TELEGRAM_TIMEOUT", 10.0, minimum=0.1),
             host=env.get("HOST") or "0.0.0.0",
             port=int(number("PORT", 8080, minimum=0, integer=True)),
@@ -176,9 +190,15 @@ class Settings:
             alert_interval_seconds=number("ALERT_INTERVAL_SECONDS", 60.0, minimum=0),
             alert_failure_spike=int(number("ALERT_FAILURE_SPIKE", 20, minimum=1, integer=True)),
         )
-        if settings.push_rate > settings.send_global_per_second:
+        if settings.push_paid_broadcast:
+            if settings.push_rate > PAID_BROADCAST_PER_SECOND:
+                problems.append(
+                    f"PUSH_RATE: at most {PAID_BROADCAST_PER_SECOND} with PUSH_PAID_BROADCAST, got {settings.push_rate}"
+                )
+        elif settings.push_rate > settings.send_global_per_second:
             problems.append(
-                f"PUSH_RATE: at most SEND_GLOBAL_PER_SECOND ({settings.send_global_per_second}), got {settings.push_rate}"
+                f"PUSH_RATE: at most SEND_GLOBAL_PER_SECOND ({settings.send_global_per_second}) "
+                f"unless PUSH_PAID_BROADCAST=true, got {settings.push_rate}"
             )
         if problems:
             raise ConfigError(problems)
@@ -191,6 +211,7 @@ class Settings:
             chat_burst=self.send_chat_burst,
             group_per_minute=self.send_group_per_minute,
             push_per_second=self.push_rate,
+            paid_broadcast_per_second=PAID_BROADCAST_PER_SECOND if self.push_paid_broadcast else None,
         )
 
     def require_token(self) -> str:

@@ -49,5 +49,7 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     root.setLevel(level)
     # httpx logs every request URL, which carries the token, at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates every start ("Context impl …", "Will assume …"); its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

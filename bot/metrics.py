@@ -116,6 +116,12 @@ class Metrics:
             namespace=ns,
             registry=registry,
         )
+        self.polling_conflicts_total = Counter(
+            "polling_conflicts",
+            "getUpdates calls Telegram ended with 409 Conflict: another process takes this bot's updates.",
+            namespace=ns,
+            registry=registry,
+        )
         # Every known series exists from the start, at zero, so rate() and alerts see them before the event.
         for kind in UPDATE_TYPES:
             self.updates_total.labels(kind)
@@ -155,6 +161,9 @@ class Metrics:
 
     def count_webhook(self, outcome: WebhookOutcome) -> None:
         self.webhook_requests_total.labels(outcome).inc()
+
+    def count_polling_conflict(self) -> None:
+        self.polling_conflicts_total.inc()
 
     def set_queue_depth(self, pending: int) -> None:
         self.queue_depth.set(pending)

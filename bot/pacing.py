@@ -53,8 +53,11 @@ class PacingLimits:
     chat_burst: int = 3
     group_per_minute: int = 20
     # Pushes get this share of the global budget; the rest stays free for replies, which never wait
-    # behind pushes.
-    push_per_second: int = 25
+    # behind pushes. Several senders divide it between them (bot/push/senders.py).
+    push_per_second: float = 25
+    # Paid broadcast (opt-in): pushes carry ``allow_paid_broadcast`` and may go at up to this many a
+    # second overall; the other sends stay within ``global_per_second``.
+    paid_broadcast_per_second: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,14 @@ class Spacing:
         self.clock = clock
         self._next = clock()
 
+    @property
+    def rate(self) -> float:
+        return 1.0 / self.interval
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+
     def delay(self) -> float:
         return max(0.0, self._next - self.clock())
 
@@ -150,9 +161,19 @@ class Pacer:
     def __init__(self, limits: PacingLimits, clock: Clock = time.monotonic) -> None:
         self.limits = limits
         self.clock = clock
-        self.overall = SlidingWindow(limits.global_per_second, 1.0, clock)
-        self.pushes = Spacing(min(limits.push_per_second, limits.global_per_second), clock)
+        paid = limits.paid_broadcast_per_second
+        # Every send counts in ``overall``; without paid broadcast that is Telegram's free 30/s and the
+        # same window as ``free``. With it, ``overall`` is the paid limit and the sends that are not
+        # pushes also count in ``free``.
+        self.free = SlidingWindow(limits.global_per_second, 1.0, clock)
+        self.overall = self.free if paid is None else SlidingWindow(paid, 1.0, clock)
+        self.ceiling = float(limits.global_per_second if paid is None else paid)
+        self.pushes = Spacing(min(limits.push_per_second, self.ceiling), clock)
         self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
+
+    def set_push_rate(self, rate: float) -> None:
+        """This process's share of the push rate (several senders divide ``PUSH_RATE``)."""
+        self.pushes.rate = max(0.01, min(rate, self.ceiling))
 
     def _chat(self, chat_id: int | str) -> Limiter:
         limiter = self._chats.get(chat_id)
@@ -175,6 +196,8 @@ class Pacer:
         limiters: list[Limiter] = [self.overall] if counts_globally else []
         if push and counts_globally:
             limiters.append(self.pushes)
+        elif counts_globally and self.free is not self.overall:
+            limiters.append(self.free)
         if chat_id is not None:
             limiters.append(self._chat(chat_id))
         return limiters

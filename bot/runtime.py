@@ -18,12 +18,14 @@ from telegram.ext import Application
 
 from bot.alerts import OperatorAlerts
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
 from bot.metrics import Metrics
 from bot.pacing import Pacer
+from bot.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.push.messenger import TelegramMessenger
+from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.watcher import ContentWatcher
 from bot.web import (
@@ -37,12 +39,16 @@ from bot.web import (
     stop_web,
     webhook_path,
 )
-from storage.database import Database
+from storage.database import Database, displayed_url
+from storage.schema import SchemaError
 from storage.sync import ContentSync, SyncReport
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["polling", "webhook"]
+# all: one process does everything; updates: readers' updates and content, no pushes; sender: pushes only.
+Role = Literal["all", "updates", "sender"]
+ROLES: tuple[Role, ...] = ("all", "updates", "sender")
 STOP_GRACE_SECONDS = 20.0
 
 
@@ -58,6 +64,29 @@ def log_report(report: SyncReport) -> None:
         log.info("content: %s", report.summary_line())
 
 
+async def prepare_schema(db: Database, *, auto_migrate: bool) -> None:
+    """Upgrade the database (``AUTO_MIGRATE``), or raise ``ConfigError`` for one this code cannot use."""
+    try:
+        if auto_migrate:
+            change = await db.create_schema()
+            if change.changed:
+                log.info("database upgraded: %s -> %s", change.before or "none", change.after)
+            return
+        state = await db.schema_state()
+    except SchemaError as error:
+        raise ConfigError([f"DATABASE_URL: {error}"]) from error
+    if state.at_head:
+        return
+    where = f"the database ({displayed_url(db.url)}) is at revision {state.current or 'none'}"
+    if state.known:
+        problem = (
+            f"{where}, this newsbot needs {state.head}: run `newsbot db upgrade` (or set AUTO_MIGRATE=true)"
+        )
+    else:
+        problem = f"{where}, which this newsbot does not know (its newest is {state.head})"
+    raise ConfigError([f"DATABASE_URL: {problem}"])
+
+
 class BotRuntime:
     """Database, content sync and watcher, the push worker, the web server, and the PTB application."""
 
@@ -66,17 +95,25 @@ class BotRuntime:
         settings: Settings,
         *,
         mode: Mode | None = None,
+        role: Role = "all",
         clock: Clock = utc_now,
         force_polling: bool | None = None,
     ) -> None:
         self.settings = settings
+        self.role = role
+        self.serves_updates = role in ("all", "updates")
+        self.sends_pushes = role in ("all", "sender")
         self.mode: Mode = mode or ("webhook" if settings.webhook_url else "polling")
-        if self.mode == "webhook" and not settings.webhook_url:
+        if self.serves_updates and self.mode == "webhook" and not settings.webhook_url:
             raise ValueError("webhook mode needs WEBHOOK_URL")
         self.clock = clock
         token = settings.require_token()
         self.db = Database(settings.database_url)
         self.metrics = Metrics(pending_deliveries=pending_deliveries(self.db))
+        # Set by SIGINT/SIGTERM (``run_bot``), or when this process turns out to be a second poller.
+        self.stopping = asyncio.Event()
+        self.exit_status = 0
+        self.polling = PollingGuard(self.metrics, on_duplicate=self._duplicate_poller)
         self.sync = ContentSync(
             self.db,
             settings.content_dir,
@@ -93,22 +130,34 @@ class BotRuntime:
             rescan_seconds=settings.rescan_seconds,
             force_polling=force_polling,
         )
+        pacer = Pacer(settings.pacing_limits())
         deps = BotDeps(
             settings=settings,
             db=self.db,
             clock=clock,
             flood=FloodGate(settings.flood_commands_per_minute),
-            pacer=Pacer(settings.pacing_limits()),
+            pacer=pacer,
             metrics=self.metrics,
             resync=functools.partial(self.watcher.sync_now, settle=False),
         )
         self.application: Application = build_application(  # type: ignore[type-arg]
-            deps, token, webhook=self.mode == "webhook"
+            deps, token, webhook=self.mode == "webhook", updates_request=UpdatesRequest(self.polling)
+        )
+        self.fleet = SenderFleet(
+            self.db,
+            FleetSettings(
+                role=role,
+                lease=timedelta(seconds=settings.sender_lease_seconds),
+                push_rate=settings.push_rate,
+                single=self.db.is_sqlite,
+            ),
+            clock=clock,
+            on_share=pacer.set_push_rate,
         )
         self.worker = DeliveryWorker(
             self.db,
-            TelegramMessenger(self.application.bot),
-            deps.pacer,
+            TelegramMessenger(self.application.bot, paid_broadcast=settings.push_paid_broadcast),
+            pacer,
             DeliverySettings(
                 concurrency=settings.push_concurrency,
                 digest_threshold=settings.digest_threshold,
@@ -120,6 +169,7 @@ class BotRuntime:
             ),
             clock=clock,
             metrics=self.metrics,
+            fleet=self.fleet,
         )
         self.alerts = OperatorAlerts(
             self.application.bot,
@@ -131,12 +181,17 @@ class BotRuntime:
         self.worker.on_failed = self.alerts.send_failed
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
+        self._joined = False
 
     @property
     def web_port(self) -> int:
         """The port the web server listens on (useful when ``PORT`` is 0)."""
         assert self.web is not None, "the runtime is not started"
         return bound_port(self.web)
+
+    def _duplicate_poller(self) -> None:
+        self.exit_status = EXIT_DUPLICATE_POLLER
+        self.stopping.set()
 
     async def _on_report(self, report: SyncReport) -> None:
         self._count(report)
@@ -153,7 +208,7 @@ class BotRuntime:
     def _web_app(self) -> web.Application:
         settings = self.settings
         webhook = None
-        if self.mode == "webhook":
+        if self.serves_updates and self.mode == "webhook":
             assert settings.webhook_url is not None
             webhook = WebhookConfig(
                 path=webhook_path(settings.webhook_url, settings.webhook_path),
@@ -164,37 +219,57 @@ class BotRuntime:
             )
         health = health_from_runtime(
             self.db,
-            watcher=self.watcher,
-            worker=self.worker,
+            watcher=self.watcher if self.serves_updates else None,
+            worker=self.worker if self.sends_pushes else None,
+            poller=self.polling if self.serves_updates and self.mode == "polling" else None,
             clock=self.clock,
             stall_after=timedelta(seconds=settings.health_stall_seconds),
+            deliveries=self.sends_pushes,
         )
         return build_web_app(
             webhook=webhook, health=health, metrics=self.metrics, metrics_token=settings.metrics_token
         )
 
     async def start(self, *, push_existing: bool = False) -> None:
+        """Start what this process's role runs; raises ``SingleSenderError`` (SQLite, a second sender)."""
         settings = self.settings
-        settings.content_dir.mkdir(parents=True, exist_ok=True)
-        await self.db.create_schema()
-        # Everything present at start-up is read now, even files written a moment ago: the first sync of
-        # an empty database is the baseline and must see the whole back catalogue.
-        report = await self.sync.sync(push_existing=push_existing, settle=False)
-        self._count(report)
-        log_report(report)
+        try:
+            await prepare_schema(self.db, auto_migrate=settings.auto_migrate)
+        except ConfigError:
+            await self.db.close()
+            raise
+        if self.sends_pushes:
+            # First, so a refused second sender on SQLite stops before it touches anything else.
+            await self.fleet.join()
+            self._joined = True
+        if self.serves_updates:
+            settings.content_dir.mkdir(parents=True, exist_ok=True)
+            # Everything present at start-up is read now, even files written a moment ago: the first sync
+            # of an empty database is the baseline and must see the whole back catalogue.
+            report = await self.sync.sync(push_existing=push_existing, settle=False)
+            self._count(report)
+            log_report(report)
         await self.application.initialize()
-        await publish_menu(self.application)
-        if self.mode == "polling":
-            updater = self.application.updater
-            assert updater is not None
-            await updater.start_polling(
-                allowed_updates=list(ALLOWED_UPDATES), drop_pending_updates=settings.drop_pending_updates
-            )
-        await self.application.start()
-        self.worker.start()
-        await self.watcher.start()
-        self.web = await start_web(self._web_app(), settings.host, settings.port)
-        if self.mode == "webhook":
+        if self.serves_updates:
+            await publish_menu(self.application)
+            if self.mode == "polling":
+                updater = self.application.updater
+                assert updater is not None
+                await updater.start_polling(
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=settings.drop_pending_updates,
+                    error_callback=self.polling.error_callback,
+                )
+            await self.application.start()
+        if self.sends_pushes:
+            self.worker.start()
+        if self.serves_updates:
+            await self.watcher.start()
+        # A sender serves health and metrics only on SENDER_PORT: several may share one host.
+        port = settings.port if self.serves_updates else settings.sender_port
+        if port is not None:
+            self.web = await start_web(self._web_app(), settings.host, port)
+        if self.serves_updates and self.mode == "webhook":
             assert settings.webhook_url is not None
             await self.application.bot.set_webhook(
                 settings.webhook_url,
@@ -203,7 +278,11 @@ class BotRuntime:
                 drop_pending_updates=settings.drop_pending_updates,
             )
         log.info(
-            "bot started (%s): @%s, http on port %d", self.mode, self.application.bot.username, self.web_port
+            "bot started (--role %s%s): @%s, %s",
+            self.role,
+            f", {self.mode}" if self.serves_updates else "",
+            self.application.bot.username,
+            f"http on port {self.web_port}" if self.web is not None else "no http server",
         )
 
     async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
@@ -214,11 +293,14 @@ class BotRuntime:
         """
         if self.web is not None:
             await stop_web(self.web)
-        await self.watcher.stop()
+        if self.serves_updates:
+            await self.watcher.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
         await self.worker.stop(grace)
+        if self._joined:
+            await self.fleet.leave()
         await self.alerts.close()
         if self.application.running:
             await self.application.stop()
@@ -227,17 +309,26 @@ class BotRuntime:
         log.info("bot stopped")
 
 
-async def run_bot(settings: Settings, *, mode: Mode | None = None, push_existing: bool = False) -> int:
-    """Run until SIGINT or SIGTERM."""
-    runtime = BotRuntime(settings, mode=mode)
-    stopping = asyncio.Event()
+async def run_bot(
+    settings: Settings, *, mode: Mode | None = None, role: Role = "all", push_existing: bool = False
+) -> int:
+    """Run until SIGINT or SIGTERM (exit status 0), or until another process turns out to poll (3).
+
+    A second sender on SQLite is refused at start (exit status 2, the reason on one line).
+    """
+    runtime = BotRuntime(settings, mode=mode, role=role)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    await runtime.start(push_existing=push_existing)
+        loop.add_signal_handler(signum, runtime.stopping.set)
     try:
-        await stopping.wait()
+        await runtime.start(push_existing=push_existing)
+    except SingleSenderError as refused:
+        log.error("%s", refused)
+        await runtime.stop()
+        return 2
+    try:
+        await runtime.stopping.wait()
         log.info("stopping: finishing in-flight sends (at most %.0f s)", STOP_GRACE_SECONDS)
     finally:
         await runtime.stop()
-    return 0
+    return runtime.exit_status

@@ -1,4 +1,4 @@
-"""Connecting to the database: URL normalization, SQLite tuning, sessions and schema creation."""
+"""Connecting to the database: URL normalization, SQLite tuning, sessions and schema upgrades."""
 
 from __future__ import annotations
 
@@ -10,31 +10,19 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-from storage.models import Base
+from storage import schema
+from storage.schema import SchemaChange, SchemaError, SchemaState
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/newsbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-
-# The search index: an external-content FTS5 table kept in step with ``articles`` by triggers, so bulk
-# Core inserts and updates index themselves.
-SQLITE_SEARCH_DDL = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, excerpt, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, coalesce(new.excerpt, ''));
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
-        VALUES ('delete', old.id, old.title, coalesce(old.excerpt, ''));
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, excerpt ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, excerpt)
-        VALUES ('delete', old.id, old.title, coalesce(old.excerpt, ''));
-        INSERT INTO articles_fts(rowid, title, excerpt) VALUES (new.id, new.title, coalesce(new.excerpt, ''));
-    END""",
-)
 
 
 def normalize_database_url(url: str) -> str:
@@ -54,7 +42,33 @@ def normalize_database_url(url: str) -> str:
     }
     if scheme not in drivers:
         raise ValueError(f"unsupported database {scheme!r}: use sqlite:/// or postgresql://")
-    return f"{drivers[scheme]}://{rest}"
+    normalized = f"{drivers[scheme]}://{rest}"
+    if drivers[scheme] == "postgresql+asyncpg":
+        normalized = _libpq_ssl_to_asyncpg(normalized)
+    return normalized
+
+
+# libpq's sslmode values; asyncpg's ``ssl`` argument takes the same words.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _libpq_ssl_to_asyncpg(url: str) -> str:
+    """Managed PostgreSQL hands out libpq URLs (``?sslmode=require``); asyncpg calls that ``ssl``."""
+    parsed = make_url(url)
+    mode = parsed.query.get("sslmode")
+    if mode is None:
+        return url
+    if not isinstance(mode, str) or mode not in SSL_MODES:
+        raise ValueError(f"sslmode={mode!r} in the URL: expected one of {', '.join(SSL_MODES)}")
+    if "ssl" in parsed.query and parsed.query["ssl"] != mode:
+        raise ValueError("both sslmode and ssl in the URL, with different values: keep one")
+    parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+    return parsed.render_as_string(hide_password=False)
+
+
+def displayed_url(url: str) -> str:
+    """The URL with its password masked, fit for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_sqlite(url: str) -> bool:
@@ -101,11 +115,11 @@ class Database:
         self.engine = create_async_engine(self.url, echo=echo)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
-            writer = self.engine.execution_options(sqlite_immediate=True)
+            self._writer_engine = self.engine.execution_options(sqlite_immediate=True)
         else:
-            writer = self.engine
+            self._writer_engine = self.engine
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = async_sessionmaker(writer, expire_on_commit=False)
+        self._writer = async_sessionmaker(self._writer_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queueing writers here is fair and immediate; leaving it to
         # SQLite's busy handler makes each waiting writer sleep and poll, which costs tens of milliseconds.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -126,13 +140,48 @@ class Database:
         async with self._write_lock, self._writer() as session, session.begin():
             yield session
 
-    async def create_schema(self) -> None:
-        """Create every table (and SQLite's search index) that does not exist yet."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-            if self.is_sqlite:
-                for statement in SQLITE_SEARCH_DDL:
-                    await connection.exec_driver_sql(statement)
+    async def create_schema(self) -> SchemaChange:
+        """Bring the schema to the newest revision; a database made before migrations is adopted first."""
+        return await self.upgrade("head")
+
+    async def upgrade(self, target: str = "head") -> SchemaChange:
+        """Run the Alembic revisions up to ``target``, all in one transaction; raises ``SchemaError``."""
+        async with schema.upgrade_turn(), self.schema_transaction() as connection:
+            return await connection.run_sync(schema.upgrade, target)
+
+    async def schema_state(self) -> SchemaState:
+        """The database's revision and the newest this code knows."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(schema.read_state)
+
+    @asynccontextmanager
+    async def schema_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction for a whole upgrade, so it happens completely or not at all.
+
+        SQLite: the write lock is taken first (``BEGIN IMMEDIATE``), so processes upgrading at once queue.
+        Foreign keys are off meanwhile, as SQLite prescribes for schema changes: batch migrations rebuild a
+        table by dropping the old copy, which would otherwise cascade into its dependents. They are checked
+        before the commit instead.
+        """
+        if self._write_lock is None:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._write_lock, self._writer_engine.connect() as connection:
+            # Outside any transaction, where the pragma takes effect (inside one it is silently ignored).
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                async with connection.begin():
+                    yield connection
+                    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise SchemaError(
+                            f"the upgrade would leave {len(broken)} rows with dangling foreign keys"
+                        )
+            finally:
+                await driver.execute("PRAGMA foreign_keys=ON")
 
     async def ping(self) -> bool:
         async with self.engine.connect() as connection:

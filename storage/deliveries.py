@@ -64,11 +64,19 @@ class Check:
 
 
 async def due_heads(
-    session: AsyncSession, now: datetime, *, limit: int, busy: Collection[Destination] = ()
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    busy: Collection[Destination] = (),
+    owner: str | None = None,
 ) -> list[Head]:
-    """The next push of each destination with pushes due, the destination waiting longest first."""
+    """The next push of each destination with pushes due, the destination waiting longest first.
+
+    ``owner``: only destinations in chats leased to that sender (storage/claims.py).
+    """
     destination = (Delivery.chat_id, Delivery.thread_id)
-    ranked = (
+    candidates = (
         select(
             Delivery.id,
             Delivery.article_id,
@@ -83,8 +91,10 @@ async def due_heads(
         )
         .join(Article, Article.id == Delivery.article_id)
         .where(Delivery.status == "pending", Delivery.due_at <= now)
-        .subquery()
     )
+    if owner is not None:
+        candidates = candidates.join(Chat, Chat.id == Delivery.chat_id).where(Chat.lease_owner == owner)
+    ranked = candidates.subquery()
     rows = await session.execute(
         select(
             ranked.c.id,
@@ -110,6 +120,12 @@ async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict
     """
     if not delivery_ids:
         return {}
+    conditions = [
+        Delivery.id.in_(delivery_ids),
+        Delivery.status == "pending",
+        Chat.status == "active",
+        Article.withdrawn_at.is_(None),
+    ]
     rows = await session.execute(
         select(
             Delivery.id,
@@ -132,12 +148,7 @@ async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict
             ),
         )
         .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
-        .where(
-            Delivery.id.in_(delivery_ids),
-            Delivery.status == "pending",
-            Chat.status == "active",
-            Article.withdrawn_at.is_(None),
-        )
+        .where(*conditions)
     )
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}

@@ -61,8 +61,14 @@ async def next_job_due(session: AsyncSession) -> datetime | None:
 async def expand_batch(
     session: AsyncSession, article_id: int, now: datetime, *, batch: int, max_age: timedelta | None
 ) -> FanoutResult:
-    """Expand the next ``batch`` recipient chats of one article's job; call until ``finished``."""
-    job = await session.get(FanoutJob, article_id)
+    """Expand the next ``batch`` recipient chats of one article's job; call until ``finished``.
+
+    Several senders may expand at once: on PostgreSQL the job's row is locked ``SKIP LOCKED``, so a job
+    another sender is expanding reads as finished here and that sender carries on with it.
+    """
+    job = await session.scalar(
+        select(FanoutJob).where(FanoutJob.article_id == article_id).with_for_update(skip_locked=True)
+    )
     if job is None or job.expanded_at is not None:
         return FanoutResult(article_id, 0, True)
     article = await session.get(Article, article_id)

@@ -1,5 +1,7 @@
 """Article lists for readers: the newest of a chat's topics or of one topic, and full-text search.
 
+Search uses the index revision 0001 creates: FTS5 on SQLite, a GIN index of a ``tsvector`` on PostgreSQL.
+
 Only live articles (not withdrawn) that are already published (``published_at <= now``) are listed.
 """
 
@@ -13,12 +15,11 @@ from sqlalchemy import (
     ColumnElement,
     Result,
     Select,
-    and_,
+    Text,
     column,
     func,
     literal,
     literal_column,
-    or_,
     select,
     table,
 )
@@ -27,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Article, ArticleTopic, Subscription, UTCDateTime
 from storage.records import ArticleSummary
 
-# Longer queries add little but cost a term each in the index (or a LIKE pair in the fallback).
+# Longer queries add little but cost a term each in the index.
 MAX_SEARCH_TERMS = 16
-# Letters and digits: the unicode61 tokenizer splits on everything else, underscores included, and
-# leaving "_" out also keeps LIKE's wildcard out of the fallback's patterns.
+# Letters and digits: the unicode61 tokenizer splits on everything else, underscores included; in a
+# PostgreSQL query each term is quoted, and quotes and backslashes are never part of one.
 _TERM = re.compile(r"[^\W_]+")
 _EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -47,6 +48,27 @@ _ARTICLE_COLUMNS = (
 _ArticleRow = tuple[int, str, str, str | None, str | None, datetime, int | None]
 _articles_fts = table("articles_fts", column("rowid"))
 _fts: ColumnElement[str] = literal_column("articles_fts")
+
+
+def _sql(literal: str) -> ColumnElement[str]:
+    """A constant written into the statement: an expression index only matches constants, not parameters."""
+    return literal_column(literal, Text)
+
+
+# PostgreSQL: the document revision 0001 indexes (GIN, ``ix_articles_search``); it must be spelled exactly
+# like the index, or the planner scans every article. The 'simple' configuration lowercases and keeps every
+# word (no stemming, no stop words), like SQLite's unicode61; unlike it, it keeps diacritics and reads
+# "example.com" or "3.5" as one word.
+_SIMPLE = _sql("'simple'")
+_document = func.to_tsvector(
+    _SIMPLE, Article.title.op("||")(_sql("' '")).op("||")(func.coalesce(Article.excerpt, _sql("''")))
+)
+# Ranking only reads the matches, so it may weigh the title on its own: twice an excerpt hit, as on SQLite.
+_weighted_document = func.setweight(func.to_tsvector(_SIMPLE, Article.title), _sql("'A'")).op("||")(
+    func.setweight(func.to_tsvector(_SIMPLE, func.coalesce(Article.excerpt, _sql("''"))), _sql("'B'"))
+)
+_WEIGHTS = _sql("'{0.1, 0.2, 0.5, 1.0}'::real[]")  # D, C, B (excerpt), A (title)
+_BY_LENGTH = 1  # ts_rank normalization: divide by 1 + log(length), so long texts do not win by size
 
 
 async def latest_articles(
@@ -142,16 +164,22 @@ def fts_query(terms: Sequence[str]) -> str:
 async def search_articles(
     session: AsyncSession, query: str, now: datetime, *, limit: int = 10
 ) -> list[ArticleSummary]:
-    """Articles matching every word of ``query``, best match first; SQLite ranks them with FTS5's bm25."""
+    """Articles matching every word of ``query`` (the last one as a prefix), best match first."""
     terms = search_terms(query)
     if not terms or limit <= 0:
         return []
-    if session.get_bind().dialect.name != "sqlite":
-        return await search_articles_like(session, terms, now, limit=limit)
-    # SQLite-specific: the articles_fts index that storage.database creates, ranked by bm25 (lower is
-    # better), with a title hit weighing twice an excerpt hit.
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _search_postgresql(terms, now, limit)
+    else:
+        statement = _search_sqlite(terms, now, limit)
+    return _summaries(await session.execute(statement))
+
+
+def _search_sqlite(terms: Sequence[str], now: datetime, limit: int) -> Select[*_ArticleRow]:
+    """The articles_fts index revision 0001 creates, ranked by bm25 (lower is better), with a title hit
+    weighing twice an excerpt hit."""
     rank = func.bm25(_fts, 2.0, 1.0)
-    statement = (
+    return (
         select(*_ARTICLE_COLUMNS)
         .select_from(_articles_fts)
         .join(Article, Article.id == _articles_fts.c.rowid)
@@ -159,26 +187,30 @@ async def search_articles(
         .order_by(rank, Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )
-    return _summaries(await session.execute(statement))
 
 
-async def search_articles_like(
-    session: AsyncSession, terms: Sequence[str], now: datetime, *, limit: int = 10
-) -> list[ArticleSummary]:
-    """Portable search for databases without an FTS index: every term in the title or excerpt, newest first."""
-    if not terms or limit <= 0:
-        return []
-    matches = [
-        or_(Article.title.icontains(term, autoescape=True), Article.excerpt.icontains(term, autoescape=True))
-        for term in terms
-    ]
-    statement = (
+def tsquery(terms: Sequence[str]) -> str:
+    """A PostgreSQL ``to_tsquery`` text matching every term, the last one as a prefix.
+
+    Each term is quoted, so ``!``, ``&`` or ``<->`` in a reader's words could never be operators (and
+    ``search_terms`` keeps none anyway).
+    """
+    quoted = [f"'{term}'" for term in terms]
+    if quoted:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+def _search_postgresql(terms: Sequence[str], now: datetime, limit: int) -> Select[*_ArticleRow]:
+    """A GIN index lookup of ``_document``, ranked by ``ts_rank`` (higher is better)."""
+    matching = func.to_tsquery(_SIMPLE, tsquery(terms))
+    rank = func.ts_rank(_WEIGHTS, _weighted_document, matching, _BY_LENGTH)
+    return (
         select(*_ARTICLE_COLUMNS)
-        .where(and_(*matches), _live(), Article.published_at <= now)
-        .order_by(Article.published_at.desc(), Article.id.desc())
+        .where(_document.bool_op("@@")(matching), _live(), Article.published_at <= now)
+        .order_by(rank.desc(), Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )
-    return _summaries(await session.execute(statement))
 
 
 def _live() -> ColumnElement[bool]:

@@ -198,6 +198,21 @@ class Chat(Base):
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | blocked
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The sender serving this chat's pushes, until when (storage/claims.py); NULL: nobody.
+    lease_owner: Mapped[str | None] = mapped_column(String(96), index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Sender(Base):
+    """A running process that sends pushes; its heartbeat keeps its leases alive."""
+
+    __tablename__ = "senders"
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ChatPreferences(Base):

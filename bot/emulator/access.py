@@ -124,17 +124,20 @@ def checked_reply(call: Call, chat: ChatInfo) -> int | None:
 
 def flood_check(call: Call, chat: ChatInfo, *, counts_global: bool) -> None:
     """Raise 429 if the flood limits refuse this call now; otherwise nothing is consumed yet."""
-    paid = bool(call.params.get("allow_paid_broadcast"))
     wait = call.state.limiter.retry_after(
-        chat.id, private=chat.private, counts_global=counts_global, paid=paid
+        chat.id, private=chat.private, counts_global=counts_global, paid=_paid(call)
     )
     if wait is not None:
         raise too_many_requests(wait)
 
 
 def consume_slot(call: Call, chat: ChatInfo, *, counts_global: bool) -> None:
-    """Account for a call that is about to succeed."""
-    call.state.limiter.record(chat.id, private=chat.private, counts_global=counts_global)
+    """Account for a call that is about to succeed (and charge a paid broadcast beyond the free rate)."""
+    call.state.limiter.record(chat.id, private=chat.private, counts_global=counts_global, paid=_paid(call))
+
+
+def _paid(call: Call) -> bool:
+    return bool(call.params.get("allow_paid_broadcast"))
 
 
 def require(call: Call, name: str, error: ApiError) -> Any:

@@ -3,6 +3,9 @@
 All windows are trailing and half-open: a send at ``t`` counts against every window ``(t - w, t]``,
 so the 31st send within the same second is refused and the first one frees its slot exactly one
 second after it was made. A refused call consumes nothing.
+
+Paid broadcasts (``allow_paid_broadcast``) may go up to 1000 sends in the trailing second overall; each
+one that finds the free 30 of that second already used costs 0.1 Telegram Star.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
+
+# Telegram's price of one message beyond the free rate, in Stars (a fraction, so sums stay exact).
+PAID_MESSAGE_STARS = Fraction(1, 10)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,12 @@ class RateLimiter:
         self._recent_by_chat: dict[int | str, deque[float]] = {}
         self.max_sends_per_second = 0
         self.max_sends_per_second_by_chat: dict[int | str, int] = {}
+        self.paid_messages = 0
+
+    @property
+    def stars_spent(self) -> Fraction:
+        """What the paid messages cost the bot's Star balance."""
+        return self.paid_messages * PAID_MESSAGE_STARS
 
     def retry_after(
         self, chat_id: int | str, *, private: bool, counts_global: bool, paid: bool = False
@@ -69,10 +82,17 @@ class RateLimiter:
             return None
         return max(1, math.ceil(wait - 1e-9))
 
-    def record(self, chat_id: int | str, *, private: bool, counts_global: bool) -> None:
-        """Account for a call that went out (a send, or an edit when ``counts_global`` is false)."""
+    def record(self, chat_id: int | str, *, private: bool, counts_global: bool, paid: bool = False) -> None:
+        """Account for a call that went out (a send, or an edit when ``counts_global`` is false).
+
+        A paid broadcast is charged when the trailing second already holds the free rate's worth of sends
+        (paid or not); within the free rate it costs nothing. Charged whether or not limits are enforced.
+        """
         now = self._clock()
         if counts_global:
+            _prune(self._global, 1.0, now)
+            if paid and len(self._global) >= self.limits.global_per_second:
+                self.paid_messages += 1
             self._global.append(now)
             self._recent.append(now)
             _prune(self._recent, 1.0, now)

@@ -334,6 +334,8 @@ class EmulatorState:
             "max_sends_per_second_by_chat": {
                 str(chat): count for chat, count in self.limiter.max_sends_per_second_by_chat.items()
             },
+            "paid_messages": self.limiter.paid_messages,
+            "stars_spent": float(self.limiter.stars_spent),
             "violations": len(self.violations),
             "unanswered_callback_queries": len(self.unanswered_callbacks()),
             "pending_updates": len(self.updates),

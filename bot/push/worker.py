@@ -27,7 +27,9 @@ from bot.pacing import Pacer
 from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
+from bot.push.senders import SenderFleet
 from bot.texts import Texts, texts_for
+from storage.claims import still_leased
 from storage.database import Database
 from storage.deliveries import (
     Check,
@@ -79,8 +81,13 @@ class DeliveryWorker:
         texts: Texts | None = None,
         metrics: Metrics | None = None,
         on_failed: Callable[[str], None] | None = None,
+        fleet: SenderFleet | None = None,
     ) -> None:
         self.on_failed = on_failed
+        # Leases on chats and this process's share of the push rate (``join``-ed before ``start``). The
+        # lone sender SQLite allows owns the whole queue: it leases nothing.
+        self.fleet = fleet
+        self.owner = fleet.id if fleet is not None and fleet.leases else None
         self.db = db
         self.metrics = metrics or Metrics()
         self.pacer = pacer
@@ -133,6 +140,9 @@ class DeliveryWorker:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_expand = 0.0
+        if self.fleet is not None and self.fleet.warmup:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.fleet.warmup)
         while not self._stopping.is_set():
             try:
                 # Finished sends wake the loop often; jobs are looked for when new articles arrive
@@ -176,8 +186,13 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         if len(self._backlog) >= free and loop.time() - self._backlog_read < BACKLOG_MAX_AGE:
             return
+        if self.fleet is not None and self.owner is not None:
+            busy_chats = {chat_id for chat_id, _ in self._busy}
+            await self.fleet.top_up(busy=busy_chats, concurrency=self.settings.concurrency)
         async with self.db.read() as session:
-            heads = await due_heads(session, self.clock(), limit=BACKLOG, busy=self._busy.keys())
+            heads = await due_heads(
+                session, self.clock(), limit=BACKLOG, busy=self._busy.keys(), owner=self.owner
+            )
         self._backlog = deque(heads)
         self._backlog_read = loop.time()
 
@@ -220,6 +235,16 @@ class DeliveryWorker:
         if not heads:
             return
         async with self.db.read() as session:
+            if self.owner is not None:
+                # A chat whose lease this sender lost (it stalled past the lease) is another's now.
+                mine = await still_leased(session, self.owner, {head.chat_id for head in heads})
+                lost = [head for head in heads if head.chat_id not in mine]
+                if lost:
+                    log.warning(
+                        "lease lost on %d chat(s) before sending: left to their new sender", len(lost)
+                    )
+                    self._first_photos.difference_update(head.article_id for head in lost)
+                    heads = [head for head in heads if head.chat_id in mine]
             checks = await check_many(session, [head.delivery_id for head in heads])
         unwanted = [head for head in heads if head.delivery_id not in checks]
         if unwanted:
@@ -271,6 +296,8 @@ class DeliveryWorker:
             await self.pacer.wait(destination[0], push=True)
             async with self.db.read() as session:
                 queue = await destination_queue(session, destination, self.clock())
+                if self.owner is not None and not await still_leased(session, self.owner, [destination[0]]):
+                    return
                 checks = await check_many(session, [p.delivery_id for p in queue])
                 wanted = [p for p in queue if p.delivery_id in checks]
                 items = await digest_items(session, [p.article_id for p in wanted])

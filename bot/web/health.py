@@ -1,8 +1,9 @@
 """``GET /healthz``: is the bot able to do its job right now?
 
 503 only when something is wrong: the database does not answer, the watcher or the delivery worker has
-died, or deliveries have been due for longer than ``stall_after`` without a single successful send in
-that time. A quiet news day is healthy: with nothing pending there is nothing to be late with.
+died, deliveries have been due for longer than ``stall_after`` without a single successful send in
+that time, or another process is taking this bot's updates from under its long poll. A quiet news day is
+healthy: with nothing pending there is nothing to be late with.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class DeliveryStatus:
 class HealthProbe:
     """What ``/healthz`` asks, as async callables so tests can answer without a bot.
 
-    ``watcher``, ``worker`` and ``deliveries`` are None in a process that does not run them. Each call
+    ``watcher``, ``worker``, ``deliveries`` and ``polling`` (false while another process polls getUpdates
+    with the same token) are None in a process that does not run them. Each call
     gets ``timeout`` seconds; one that raises or takes longer counts as a failure. ``started_at`` is a
     grace period: a process that started less than ``stall_after`` ago is not blamed for an old backlog.
     """
@@ -52,6 +54,7 @@ class HealthProbe:
     watcher: Check | None = None
     worker: Check | None = None
     deliveries: Callable[[], Awaitable[DeliveryStatus]] | None = None
+    polling: Check | None = None
     clock: Clock = field(default=lambda: datetime.now(UTC))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stall_after: timedelta = STALL_AFTER
@@ -101,10 +104,11 @@ async def _deliveries(probe: HealthProbe) -> DeliveryStatus | None:
 async def check_health(probe: HealthProbe) -> HealthReport:
     """Run every check concurrently and say what, if anything, is wrong."""
     deliveries = probe.deliveries
-    database, watcher, worker, status = await asyncio.gather(
+    database, watcher, worker, polling, status = await asyncio.gather(
         _flag(probe, probe.database, "database"),
         _flag(probe, probe.watcher, "watcher"),
         _flag(probe, probe.worker, "worker"),
+        _flag(probe, probe.polling, "polling"),
         _deliveries(probe),
     )
     now = probe.clock()
@@ -115,6 +119,7 @@ async def check_health(probe: HealthProbe) -> HealthReport:
             (not database, "database unreachable"),
             (watcher is False, "content watcher stopped"),
             (worker is False, "delivery worker stopped"),
+            (polling is False, "another process is polling getUpdates with this bot token"),
             (deliveries is not None and status is None and database, "delivery ledger unreadable"),
             (late, f"deliveries due for over {probe.stall_after.total_seconds():g} s with no send"),
         )
@@ -126,6 +131,7 @@ async def check_health(probe: HealthProbe) -> HealthReport:
         "database": database,
         "watcher": watcher,
         "worker": worker,
+        "polling": polling,
         "pending_deliveries": status.pending if status else None,
         "oldest_due_delivery": _iso(status.oldest_due_at) if status else None,
         "last_successful_send": _iso(status.last_success) if status else None,
@@ -157,6 +163,13 @@ class Alive(Protocol):
     def alive(self) -> bool: ...
 
 
+class Poller(Protocol):
+    """``PollingGuard``: false while another process takes this bot's updates."""
+
+    @property
+    def sole_poller(self) -> bool: ...
+
+
 class Sender(Alive, Protocol):
     """``DeliveryWorker``: when it last had a push accepted by Telegram."""
 
@@ -167,6 +180,13 @@ class Sender(Alive, Protocol):
 def alive_check(component: Alive) -> Check:
     async def check() -> bool:
         return component.alive
+
+    return check
+
+
+def poller_check(poller: Poller) -> Check:
+    async def check() -> bool:
+        return poller.sole_poller
 
     return check
 
@@ -209,13 +229,20 @@ def health_from_runtime(
     clock: Clock,
     stall_after: timedelta = STALL_AFTER,
     timeout: float = CHECK_TIMEOUT,
+    poller: Poller | None = None,
+    deliveries: bool = True,
 ) -> HealthProbe:
-    """The probe for ``BotRuntime``: its database, watcher and worker (None where a process runs none)."""
+    """The probe for ``BotRuntime``: its database, watcher, worker and poller (None where it runs none).
+
+    ``deliveries``: whether a stalled ledger makes this process unhealthy (not for ``--role updates``,
+    which sends no pushes: restarting it would not help).
+    """
     return HealthProbe(
         database=database_check(db),
         watcher=alive_check(watcher) if watcher is not None else None,
         worker=alive_check(worker) if worker is not None else None,
-        deliveries=deliveries_check(db, worker, clock),
+        deliveries=deliveries_check(db, worker, clock) if deliveries else None,
+        polling=poller_check(poller) if poller is not None else None,
         clock=clock,
         started_at=clock(),
         stall_after=stall_after,

@@ -132,11 +132,11 @@ class Harness:
         return {"violations": self.emulator.violations, "statuses": stats["statuses"]}
 
 
-def settings_for(emulator: BotApiEmulator, tmp_path: Path, content: Path, **overrides: Any) -> Settings:
+def settings_for(emulator: BotApiEmulator, database_url: str, content: Path, **overrides: Any) -> Settings:
     base = Settings(
         telegram_bot_token=TOKEN,
         telegram_api_url=emulator.root_url,
-        database_url=f"sqlite:///{tmp_path / 'data' / 'bot.db'}",
+        database_url=database_url,
         content_dir=content,
         admin_ids=frozenset({ADMIN}),
         watch_debounce_ms=50,
@@ -165,8 +165,8 @@ def content(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def harness(emulator: BotApiEmulator, tmp_path: Path, content: Path) -> AsyncIterator[Harness]:
-    runtime = BotRuntime(settings_for(emulator, tmp_path, content), clock=lambda: NOW)
+async def harness(emulator: BotApiEmulator, database_url: str, content: Path) -> AsyncIterator[Harness]:
+    runtime = BotRuntime(settings_for(emulator, database_url, content), clock=lambda: NOW)
     await runtime.start()
     harness = Harness(emulator, runtime, content, lambda: NOW)
     try:

@@ -26,14 +26,14 @@ CHATS = range(5_000_001, 5_000_601)  # 600 readers
 CONCURRENCY = 32
 
 
-def bot_environment(emulator: BotApiEmulator, tmp_path: Path) -> dict[str, str]:
+def bot_environment(emulator: BotApiEmulator, tmp_path: Path, database_url: str) -> dict[str, str]:
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "PUSH_"))
     }
     environment.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=emulator.root_url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        DATABASE_URL=database_url,
         CONTENT_DIR=str(tmp_path / "content"),
         # Raised rates keep the test short; the pacing logic is the same as at Telegram's limits.
         SEND_GLOBAL_PER_SECOND="400",
@@ -49,14 +49,18 @@ def bot_environment(emulator: BotApiEmulator, tmp_path: Path) -> dict[str, str]:
     return environment
 
 
-def start_bot(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_bot(environment: dict[str, str], log: Path, *arguments: str) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environment, stdout=handle, stderr=handle
+        [sys.executable, "-m", "bot", "run", *arguments],
+        cwd=ROOT,
+        env=environment,
+        stdout=handle,
+        stderr=handle,
     )
 
 
-async def seed_readers(database_url: str) -> None:
+async def seed_readers(database_url: str, chats: range = CHATS) -> None:
     db = Database(database_url)
     now = datetime.now(UTC)
     async with db.write() as session:
@@ -65,18 +69,18 @@ async def seed_readers(database_url: str) -> None:
             insert(Chat),
             [
                 {"id": c, "type": "private", "status": "active", "created_at": now, "updated_at": now}
-                for c in CHATS
+                for c in chats
             ],
         )
         await session.execute(
             insert(Subscription),
-            [{"chat_id": c, "thread_id": 0, "topic_id": topic_id, "created_at": now} for c in CHATS],
+            [{"chat_id": c, "thread_id": 0, "topic_id": topic_id, "created_at": now} for c in chats],
         )
     await db.close()
 
 
-def pushes_per_chat(emulator: BotApiEmulator) -> Counter[int]:
-    return Counter(m.chat_id for m in emulator.sent() if m.chat_id in CHATS)
+def pushes_per_chat(emulator: BotApiEmulator, chats: range = CHATS) -> Counter[int]:
+    return Counter(m.chat_id for m in emulator.sent() if m.chat_id in chats)
 
 
 @dataclass
@@ -87,18 +91,28 @@ class Fleet:
     environment: dict[str, str]
     content: Path
     log: Path
+    chats: range = CHATS
 
-    def start_bot(self) -> subprocess.Popen[bytes]:
-        return start_bot(self.environment, self.log)
+    def start_bot(self, *arguments: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+        return start_bot(self.environment, log or self.log, *arguments)
 
     def pushes(self) -> Counter[int]:
-        return pushes_per_chat(self.emulator)
+        return pushes_per_chat(self.emulator, self.chats)
 
 
 @asynccontextmanager
-async def fanout_fleet(tmp_path: Path, **overrides: str) -> AsyncIterator[Fleet]:
+async def fanout_fleet(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    chats: range = CHATS,
+    limits: EmulatorLimits | None = None,
+    **overrides: str,
+) -> AsyncIterator[Fleet]:
     """Imports the baseline with ``newsbot import``, seeds the readers, yields; stops the emulator."""
-    emulator = BotApiEmulator(EmulatorLimits(global_per_second=1_000, chat_burst=100, chat_per_second=100.0))
+    emulator = BotApiEmulator(
+        limits or EmulatorLimits(global_per_second=1_000, chat_burst=100, chat_per_second=100.0)
+    )
     await emulator.start()
     try:
         content = tmp_path / "content"
@@ -106,7 +120,7 @@ async def fanout_fleet(tmp_path: Path, **overrides: str) -> AsyncIterator[Fleet]
         (content / "old.md").write_text(
             article_text(title="Old", url="https://example.com/old", topics=["AI"]), encoding="utf-8"
         )
-        environment = {**bot_environment(emulator, tmp_path), **overrides}
+        environment = {**bot_environment(emulator, tmp_path, database_url), **overrides}
         imported = await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-m", "bot", "import"],
@@ -117,10 +131,10 @@ async def fanout_fleet(tmp_path: Path, **overrides: str) -> AsyncIterator[Fleet]
             check=False,
         )
         assert imported.returncode == 0, imported.stderr
-        await seed_readers(environment["DATABASE_URL"])
-        for chat_id in CHATS:
+        await seed_readers(environment["DATABASE_URL"], chats)
+        for chat_id in chats:
             emulator.add_chat(chat_id)
-        yield Fleet(emulator, environment, content, tmp_path / "bot.log")
+        yield Fleet(emulator, environment, content, tmp_path / "bot.log", chats)
     finally:
         await emulator.stop()
 

@@ -49,10 +49,10 @@ async def test_toggle_topic_edits_keyboard_in_place(harness: Harness) -> None:
     assert await subscriptions_of(harness, 1002) == 0
 
 
-async def test_topics_are_paged(emulator: BotApiEmulator, tmp_path: Path) -> None:
+async def test_topics_are_paged(database_url: str, emulator: BotApiEmulator, tmp_path: Path) -> None:
     content = tmp_path / "paged"
     write_catalogue(content, extra_topics=12)
-    runtime = BotRuntime(settings_for(emulator, tmp_path, content), clock=lambda: NOW)
+    runtime = BotRuntime(settings_for(emulator, database_url, content), clock=lambda: NOW)
     await runtime.start()
     try:
         reader = Harness(emulator, runtime, content, lambda: NOW).chat(1003)
@@ -144,9 +144,9 @@ async def test_search_ranks_and_survives_hostile_input(harness: Harness) -> None
 
 
 async def test_settings_persist_across_a_restart(
-    emulator: BotApiEmulator, tmp_path: Path, content: Path
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, content: Path
 ) -> None:
-    settings = settings_for(emulator, tmp_path, content)
+    settings = settings_for(emulator, database_url, content)
     runtime = BotRuntime(settings, clock=lambda: NOW)
     await runtime.start()
     reader = Harness(emulator, runtime, content, lambda: NOW).chat(1008)
@@ -236,10 +236,10 @@ async def test_forged_and_stale_buttons_get_a_polite_toast(harness: Harness) -> 
 
 
 async def test_flood_control_warns_once_then_ignores(
-    emulator: BotApiEmulator, tmp_path: Path, content: Path
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, content: Path
 ) -> None:
     runtime = BotRuntime(
-        settings_for(emulator, tmp_path, content, flood_commands_per_minute=3), clock=lambda: NOW
+        settings_for(emulator, database_url, content, flood_commands_per_minute=3), clock=lambda: NOW
     )
     await runtime.start()
     try:
@@ -302,11 +302,11 @@ async def test_blocking_marks_the_chat_and_start_reactivates(harness: Harness) -
 
 
 async def test_a_fast_typist_at_telegrams_real_limits_gets_every_reply_without_429(
-    tmp_path: Path, content: Path
+    database_url: str, tmp_path: Path, content: Path
 ) -> None:
     emulator = BotApiEmulator(EmulatorLimits())
     await emulator.start()
-    settings = settings_for(emulator, tmp_path, content, send_chat_per_second=1.0, send_chat_burst=3)
+    settings = settings_for(emulator, database_url, content, send_chat_per_second=1.0, send_chat_burst=3)
     runtime = BotRuntime(settings, clock=lambda: NOW)
     await runtime.start()
     try:

@@ -102,7 +102,7 @@ def test_run_reports_every_settings_problem_at_once(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "newsbot: config: TELEGRAM_API_URL: expected an http(s) URL, got 'ftp://example.com'",
         "newsbot: config: WEBHOOK_URL: expected the bot's public http(s) URL, got 'not a url'",
-        "newsbot: config: PUSH_RATE: at most SEND_GLOBAL_PER_SECOND (30), got 31",
+        "newsbot: config: PUSH_RATE: at most SEND_GLOBAL_PER_SECOND (30) unless PUSH_PAID_BROADCAST=true, got 31",
     ]
 
 

@@ -13,8 +13,8 @@ from tests.bot.conftest import TOKEN
 from tests.bot.processes import CHATS, CONCURRENCY, drop_news, fanout_fleet
 
 
-async def test_kill_9_during_fanout_loses_nothing(tmp_path: Path) -> None:
-    async with fanout_fleet(tmp_path) as fleet:
+async def test_kill_9_during_fanout_loses_nothing(database_url: str, tmp_path: Path) -> None:
+    async with fanout_fleet(tmp_path, database_url) as fleet:
         emulator = fleet.emulator
         bot = fleet.start_bot()
         try:

@@ -34,10 +34,12 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-async def test_webhook_mode_end_to_end(emulator: BotApiEmulator, tmp_path: Path, content: Path) -> None:
+async def test_webhook_mode_end_to_end(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, content: Path
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook/telegram"
-    settings = settings_for(emulator, tmp_path, content, port=port, webhook_url=url)
+    settings = settings_for(emulator, database_url, content, port=port, webhook_url=url)
     runtime = BotRuntime(settings, clock=lambda: NOW)
     assert runtime.mode == "webhook"
     await runtime.start()
@@ -95,9 +97,9 @@ async def test_healthz_and_metrics_through_the_running_bot(harness: Harness) -> 
 
 
 async def test_operators_are_alerted_about_a_rejected_file(
-    emulator: BotApiEmulator, tmp_path: Path, content: Path
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, content: Path
 ) -> None:
-    settings = settings_for(emulator, tmp_path, content, alert_interval_seconds=0.0)
+    settings = settings_for(emulator, database_url, content, alert_interval_seconds=0.0)
     runtime = BotRuntime(settings, clock=lambda: NOW)
     await runtime.start()
     try:
@@ -116,9 +118,11 @@ async def test_operators_are_alerted_about_a_rejected_file(
         await runtime.stop()
 
 
-async def test_sigterm_during_a_fanout_finishes_in_flight_sends_and_loses_nothing(tmp_path: Path) -> None:
+async def test_sigterm_during_a_fanout_finishes_in_flight_sends_and_loses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
     # Slow enough that SIGTERM lands mid-fan-out.
-    async with fanout_fleet(tmp_path, PUSH_RATE="100") as fleet:
+    async with fanout_fleet(tmp_path, database_url, PUSH_RATE="100") as fleet:
         emulator = fleet.emulator
         bot = fleet.start_bot()
         try:

@@ -73,3 +73,41 @@ def test_chat_of_reads_ids_as_ptb_sends_them() -> None:
     assert chat_of({"chat_id": "-100"}) == -100
     assert chat_of({"chat_id": "@channel"}) == "@channel"
     assert chat_of({}) is None
+
+
+def sends_in_one_second(pacer: Pacer, clock: Clock, *, push: bool, chats: int = 2_000) -> int:
+    """How many sends, each to a new private chat, the pacer lets through within one second."""
+    start, sent = clock.now, 0
+    for chat in range(1, chats + 1):
+        while (pause := pacer.delay(chat, push=push)) > 0:
+            clock.now += pause
+        if clock.now - start >= 1.0:
+            break
+        for limiter in pacer._limiters(chat, True, push):
+            limiter.take()
+        sent += 1
+    return sent
+
+
+def test_a_senders_share_sets_its_push_spacing() -> None:
+    clock = Clock()
+    pacer = Pacer(PacingLimits(global_per_second=30, push_per_second=24), clock)
+    assert sends_in_one_second(pacer, clock, push=True) == 24
+    pacer.set_push_rate(8)  # three senders share 24/s
+    clock.now += 5
+    assert sends_in_one_second(pacer, clock, push=True) == 8
+    pacer.set_push_rate(500)  # never above the overall limit
+    clock.now += 5
+    assert sends_in_one_second(pacer, clock, push=True) == 30
+
+
+def test_paid_broadcast_lifts_pushes_to_1000_and_keeps_replies_at_the_free_rate() -> None:
+    clock = Clock()
+    limits = PacingLimits(global_per_second=30, push_per_second=900, paid_broadcast_per_second=1000)
+    pacer = Pacer(limits, clock)
+    assert sends_in_one_second(pacer, clock, push=True) == 900
+    clock.now += 5
+    assert sends_in_one_second(pacer, clock, push=False) == 30
+    free = Pacer(PacingLimits(global_per_second=30, push_per_second=900), clock)
+    clock.now += 5
+    assert sends_in_one_second(free, clock, push=True) == 30  # without it, 30/s is the ceiling

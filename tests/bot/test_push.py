@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits, SentMessage
 from bot.runtime import BotRuntime
 from storage.models import Chat as ChatRow
-from storage.models import Delivery
+from storage.models import Delivery, Subscription, Topic
 from tests.articles import article_text
 from tests.bot.conftest import FAST_READERS, NOW, Chat, buttons, refused, settings_for
 
@@ -86,7 +86,9 @@ def is_digest(message: SentMessage) -> bool:
     return message.body.startswith("📰")
 
 
-async def start_pushes(emulator: BotApiEmulator, tmp_path: Path, clock: Clock, **overrides: Any) -> Pushes:
+async def start_pushes(
+    emulator: BotApiEmulator, tmp_path: Path, database_url: str, clock: Clock, **overrides: Any
+) -> Pushes:
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
     (content / "seed.md").write_text(
@@ -94,7 +96,7 @@ async def start_pushes(emulator: BotApiEmulator, tmp_path: Path, clock: Clock, *
     )
     options: dict[str, Any] = {"push_poll_seconds": 0.05, "push_backoff_base": 0.05, "digest_threshold": 50}
     options.update(overrides)
-    runtime = BotRuntime(settings_for(emulator, tmp_path, content, **options), clock=clock)
+    runtime = BotRuntime(settings_for(emulator, database_url, content, **options), clock=clock)
     await runtime.start()
     return Pushes(emulator, runtime, content, clock)
 
@@ -105,8 +107,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def pushes(emulator: BotApiEmulator, tmp_path: Path, clock: Clock) -> AsyncIterator[Pushes]:
-    setup = await start_pushes(emulator, tmp_path, clock)
+async def pushes(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> AsyncIterator[Pushes]:
+    setup = await start_pushes(emulator, tmp_path, database_url, clock)
     try:
         yield setup
     finally:
@@ -220,9 +224,9 @@ async def test_blocked_chat_gets_one_attempt_then_nothing(pushes: Pushes) -> Non
 
 
 async def test_unsubscribing_while_queued_cancels_the_rest(
-    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
 ) -> None:
-    setup = await start_pushes(emulator, tmp_path, clock, push_rate=1)
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, push_rate=1)
     try:
         chats = [await setup.follow(chat_id, "Space") for chat_id in range(2300, 2306)]
         setup.drop("q.md", title="Queued", url="https://example.com/q", topics=["Space"])
@@ -243,10 +247,12 @@ async def test_unsubscribing_while_queued_cancels_the_rest(
         await setup.runtime.stop()
 
 
-async def test_real_limits_no_429_and_paced(tmp_path: Path, clock: Clock) -> None:
+async def test_real_limits_no_429_and_paced(database_url: str, tmp_path: Path, clock: Clock) -> None:
     emulator = BotApiEmulator(EmulatorLimits())
     await emulator.start()
-    setup = await start_pushes(emulator, tmp_path, clock, send_chat_per_second=1.0, send_chat_burst=3)
+    setup = await start_pushes(
+        emulator, tmp_path, database_url, clock, send_chat_per_second=1.0, send_chat_burst=3
+    )
     try:
         for chat_id in range(2400, 2460):
             await emulator.inject_message(chat_id, "/subscribe AI")
@@ -256,6 +262,51 @@ async def test_real_limits_no_429_and_paced(tmp_path: Path, clock: Clock) -> Non
         stats = emulator.stats()
         assert stats["statuses"]["429"] == 0
         assert stats["max_sends_per_second"] <= 30
+        assert emulator.violations == []
+    finally:
+        await setup.runtime.stop()
+        await emulator.stop()
+
+
+async def seed_followers(setup: Pushes, chats: range, topic_key: str) -> None:
+    """Many readers at once, written straight into the database (subscribing by command would be slow)."""
+    async with setup.runtime.db.write() as session:
+        topic_id = await session.scalar(select(Topic.id).where(Topic.key == topic_key))
+        await session.execute(
+            insert(ChatRow),
+            [
+                {"id": c, "type": "private", "status": "active", "created_at": NOW, "updated_at": NOW}
+                for c in chats
+            ],
+        )
+        await session.execute(
+            insert(Subscription),
+            [{"chat_id": c, "thread_id": 0, "topic_id": topic_id, "created_at": NOW} for c in chats],
+        )
+    for chat_id in chats:
+        setup.emulator.add_chat(chat_id)
+
+
+async def test_paid_broadcast_pushes_beyond_30_a_second_and_pays_for_it(
+    database_url: str, tmp_path: Path, clock: Clock
+) -> None:
+    """Opt-in: pushes carry allow_paid_broadcast and go faster than the free 30/s, without a 429."""
+    emulator = BotApiEmulator(EmulatorLimits(chat_burst=100, chat_per_second=100.0))
+    await emulator.start()
+    setup = await start_pushes(
+        emulator, tmp_path, database_url, clock, push_paid_broadcast=True, push_rate=200
+    )
+    readers = range(2600, 2900)
+    try:
+        await seed_followers(setup, readers, "ai")
+        setup.drop("p.md", title="Paid for", url="https://example.com/p", topics=["AI"])
+        await setup.wait_pushes(dict.fromkeys(readers, 1))
+        stats = emulator.stats()
+        pushed = [m for m in emulator.sent() if m.chat_id in readers]
+        assert all(m.params.get("allow_paid_broadcast") is True for m in pushed)
+        assert stats["statuses"]["429"] == 0
+        assert 30 < stats["max_sends_per_second"] <= 200
+        assert stats["paid_messages"] > 0 and stats["stars_spent"] > 0
         assert emulator.violations == []
     finally:
         await setup.runtime.stop()
@@ -275,8 +326,10 @@ async def test_injected_429_5xx_and_slow_answers_still_deliver_everything(pushes
     assert all(len(pushes.pushes(chat)) == 1 for chat in range(2500, 2510))
 
 
-async def test_a_burst_becomes_one_digest(emulator: BotApiEmulator, tmp_path: Path, clock: Clock) -> None:
-    setup = await start_pushes(emulator, tmp_path, clock, digest_threshold=5)
+async def test_a_burst_becomes_one_digest(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, digest_threshold=5)
     try:
         await setup.follow(2600, "Climate")
         for n in range(7):
@@ -396,9 +449,9 @@ async def test_mute_button_and_undo(pushes: Pushes) -> None:
 
 
 async def test_push_max_age_skips_old_articles(
-    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
 ) -> None:
-    setup = await start_pushes(emulator, tmp_path, clock, push_max_age=timedelta(hours=6))
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, push_max_age=timedelta(hours=6))
     try:
         await setup.follow(3100, "AI")
         setup.drop(
@@ -428,9 +481,9 @@ def test_clock_is_utc() -> None:
 
 
 async def test_timeouts_are_retried_and_everything_arrives(
-    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
 ) -> None:
-    setup = await start_pushes(emulator, tmp_path, clock, telegram_timeout=0.5)
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, telegram_timeout=0.5)
     try:
         for chat_id in range(3200, 3205):
             await setup.follow(chat_id, "Space")
@@ -469,13 +522,13 @@ async def test_group_upgraded_to_supergroup_gets_its_push_at_the_new_id(pushes: 
 
 
 async def test_files_added_while_the_bot_was_down_are_pushed_after_a_restart(
-    emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
 ) -> None:
-    setup = await start_pushes(emulator, tmp_path, clock)
+    setup = await start_pushes(emulator, tmp_path, database_url, clock)
     await setup.follow(3300, "Climate")
     await setup.runtime.stop()
     setup.drop("while-down.md", title="While down", url="https://example.com/down", topics=["Climate"])
-    restarted = await start_pushes(emulator, tmp_path, clock)
+    restarted = await start_pushes(emulator, tmp_path, database_url, clock)
     try:
         await restarted.wait_pushes({3300: 1})
         assert [button_url(m, "Read ↗") for m in restarted.pushes(3300)] == ["https://example.com/down"]

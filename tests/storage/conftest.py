@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from tests.storage.factories import temporary_database
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty SQLite database with the schema, in the test's own folder."""
-    async with temporary_database(tmp_path) as database:
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """An empty database with the schema: SQLite in the test's own folder, or PostgreSQL (tests/conftest.py)."""
+    async with temporary_database(database_url) as database:
         yield database

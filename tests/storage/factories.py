@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,9 +28,9 @@ HOUR = timedelta(hours=1)
 
 
 @asynccontextmanager
-async def temporary_database(tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh SQLite database with the full schema, search index included."""
-    database = Database(f"sqlite:///{tmp_path / 't.db'}")
+async def temporary_database(url: str) -> AsyncIterator[Database]:
+    """The test's database (see the ``database_url`` fixture) with the full schema, search index included."""
+    database = Database(url)
     await database.create_schema()
     try:
         yield database

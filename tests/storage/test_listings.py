@@ -1,4 +1,4 @@
-"""Article lists: newest per topic or across followed topics, and search (FTS5 and the portable fallback)."""
+"""Article lists: newest per topic or across followed topics, and search (FTS5 or PostgreSQL's tsvector)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.database import Database
-from storage.listings import fts_query, latest_articles, search_articles, search_articles_like, search_terms
+from storage.listings import fts_query, latest_articles, search_articles, search_terms, tsquery
 from tests.storage.factories import (
     HOUR,
     NOW,
@@ -151,6 +151,12 @@ def test_search_terms_are_capped() -> None:
     assert len(search_terms("word " * 100)) == 16
 
 
+def test_tsquery_quotes_every_term_and_prefixes_the_last() -> None:
+    assert tsquery(["solar", "Wind"]) == "'solar' & 'Wind':*"
+    assert tsquery(search_terms("title:x | !a <-> b's")) == "'title' & 'x' & 'a' & 'b' & 's':*"
+    assert tsquery([]) == ""
+
+
 async def seed_search(db: Database) -> None:
     async with db.write() as session:
         await add_article(session, "Solar farms expand", excerpt="New panels in the desert.")
@@ -218,7 +224,6 @@ async def test_hostile_search_input_never_raises(db: Database, query: str) -> No
     await seed_search(db)
     async with db.read() as session:
         assert isinstance(await search_articles(session, query, NOW), list)
-        assert isinstance(await search_articles_like(session, search_terms(query), NOW), list)
 
 
 async def test_search_words_that_look_like_operators_are_words(db: Database) -> None:
@@ -243,15 +248,3 @@ async def test_any_text_is_a_safe_search(db: Database, query: str) -> None:
     # The database is only read here, so sharing it between examples is fine.
     async with db.read() as session:
         assert isinstance(await search_articles(session, query, NOW), list)
-
-
-async def test_like_fallback_matches_every_word_in_any_case_newest_first(db: Database) -> None:
-    await seed_search(db)
-    async with db.read() as session:
-        solar = await search_articles_like(session, ["SOLAR"], NOW)
-        both = await search_articles_like(session, ["solar", "Wind"], NOW)
-        partial = await search_articles_like(session, ["quant"], NOW)
-        assert await search_articles_like(session, [], NOW) == []
-    assert [a.title for a in solar] == ["Solar farms expand", "Wind report"]
-    assert [a.title for a in both] == ["Wind report"]
-    assert [a.title for a in partial] == ["Quantum chips"]

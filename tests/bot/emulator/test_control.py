@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
+from telegram.error import Forbidden, RetryAfter
 
 from bot.emulator import BotApiEmulator
 
@@ -86,6 +86,30 @@ async def test_limits_members_chats_and_reset(emulator: BotApiEmulator, http: ai
     assert (await _ok(http, "POST", "bot", {"privacy_mode": False}))["privacy_mode"] is False
     assert await _ok(http, "POST", "reset") is True
     assert emulator.state.chats == {}
+
+
+async def test_paid_broadcast_is_charged_in_stats(
+    emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # RetryAfter.retry_after as a timedelta, without a warning
+    for chat_id in range(1, 42):
+        emulator.add_chat(chat_id)
+    for chat_id in range(1, 31):  # the emulator's clock stands still: all of this is one second
+        await bot.send_message(chat_id, "free")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(31, "one too many")
+    for chat_id in range(31, 41):
+        await bot.send_message(chat_id, "paid", allow_paid_broadcast=True)
+    stats = await _ok(http, "GET", "stats")
+    assert (stats["paid_messages"], stats["stars_spent"], stats["max_sends_per_second"]) == (10, 1.0, 40)
+    await _ok(http, "POST", "limits", {"paid_broadcast_per_second": 40})
+    with pytest.raises(RetryAfter):
+        await bot.send_message(41, "paid", allow_paid_broadcast=True)
+    assert (await _ok(http, "GET", "stats"))["paid_messages"] == 10
+    assert emulator.violations == []
+    await _ok(http, "POST", "reset")
+    stats = await _ok(http, "GET", "stats")
+    assert (stats["paid_messages"], stats["stars_spent"]) == (0, 0.0)
 
 
 async def test_bad_requests_and_unknown_paths(http: aiohttp.ClientSession) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 import telegram
 from aiohttp import web
@@ -125,3 +126,41 @@ async def test_reset_forgets_everything(emulator: BotApiEmulator, bot: telegram.
     assert (emulator.limits.enabled, emulator.privacy_mode) == (True, True)
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(READER, "hi")
+
+
+async def _post(http: aiohttp.ClientSession, url: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async with http.post(url, data={name: str(value) for name, value in params.items()}) as response:
+        return response.status, await response.json()
+
+
+def _conflict(description: str) -> dict[str, Any]:
+    return {"ok": False, "error_code": 409, "description": f"Conflict: {description}"}
+
+
+async def test_conflicts_are_answered_409_in_telegrams_words(
+    emulator: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    get_updates = f"{emulator.api_url}{TOKEN}/getUpdates"
+    async with aiohttp.ClientSession() as http:
+        older = asyncio.create_task(_post(http, get_updates, {"timeout": 10}))
+        await emulator.wait_for(lambda: emulator.state.poll_generation == 1)
+        newer = asyncio.create_task(_post(http, get_updates, {"timeout": 10}))
+        # The older pending poll is ended at once; the newer one goes on waiting and gets the update.
+        assert await asyncio.wait_for(older, 5) == (
+            409,
+            _conflict(
+                "terminated by other getUpdates request; make sure that only one bot instance is running"
+            ),
+        )
+        assert not newer.done()
+        injected = await emulator.inject_message(READER, "hello")
+        assert await asyncio.wait_for(newer, 5) == (200, {"ok": True, "result": [injected.update]})
+
+        assert await bot.set_webhook("https://bot.example.com/hook", drop_pending_updates=True)
+        assert await _post(http, get_updates, {"timeout": 0}) == (
+            409,
+            _conflict(
+                "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+            ),
+        )
+    assert [v.kind for v in emulator.violations] == ["conflict", "conflict"]

@@ -6,10 +6,12 @@ from bot.emulator.limits import EmulatorLimits, RateLimiter
 from tests.bot.emulator.fakes import FakeClock
 
 
-def _send(limiter: RateLimiter, chat: int, *, private: bool = True, counts_global: bool = True) -> int | None:
-    wait = limiter.retry_after(chat, private=private, counts_global=counts_global)
+def _send(
+    limiter: RateLimiter, chat: int, *, private: bool = True, counts_global: bool = True, paid: bool = False
+) -> int | None:
+    wait = limiter.retry_after(chat, private=private, counts_global=counts_global, paid=paid)
     if wait is None:
-        limiter.record(chat, private=private, counts_global=counts_global)
+        limiter.record(chat, private=private, counts_global=counts_global, paid=paid)
     return wait
 
 
@@ -83,3 +85,52 @@ def test_paid_broadcast_lifts_the_global_limit() -> None:
     for chat in range(1, 31):
         _send(limiter, chat)
     assert limiter.retry_after(50, private=True, counts_global=True, paid=True) is None
+
+
+def test_paid_broadcast_goes_to_1000_a_second_and_pays_beyond_the_free_30() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(EmulatorLimits(), clock)
+    assert [_send(limiter, chat, paid=True) for chat in range(1, 31)] == [None] * 30
+    assert (limiter.paid_messages, limiter.stars_spent) == (0, 0)  # within the free rate: no charge
+    assert [_send(limiter, chat, paid=True) for chat in range(31, 1001)] == [None] * 970
+    assert (limiter.paid_messages, limiter.stars_spent) == (970, 97)
+    assert _send(limiter, 1001, paid=True) == 1  # the 1001st in the same second
+    assert _send(limiter, 1001) == 1  # and a free send sees a full second too
+    assert limiter.paid_messages == 970  # a refused call costs nothing
+    assert limiter.max_sends_per_second == 1000
+    clock.advance(1.0)
+    assert _send(limiter, 1001, paid=True) is None
+    assert limiter.paid_messages == 970  # a fresh second: free again
+
+
+def test_paid_messages_are_those_beyond_30_including_free_sends() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(EmulatorLimits(), clock)
+    for chat in range(1, 21):
+        assert _send(limiter, chat) is None
+    for chat in range(21, 36):
+        assert _send(limiter, chat, paid=True) is None
+    assert limiter.paid_messages == 5  # sends 31 to 35 of this second
+    assert str(limiter.stars_spent) == "1/2"
+    clock.advance(0.5)
+    assert _send(limiter, 99) == 1  # free sends still wait for the window to drop below 30
+    clock.advance(0.5)
+    assert _send(limiter, 99) is None
+
+
+def test_paid_broadcast_keeps_the_per_chat_limits() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(EmulatorLimits(), clock)
+    assert [_send(limiter, 7, paid=True) for _ in range(4)] == [None] * 4
+    assert _send(limiter, 7, paid=True) == 1
+    for _ in range(20):
+        assert _send(limiter, -100, private=False, paid=True) is None
+        clock.advance(1.0)
+    clock.now = 1030.0
+    assert _send(limiter, -100, private=False, paid=True) == 30
+
+
+def test_paid_messages_are_charged_with_limits_off() -> None:
+    limiter = RateLimiter(EmulatorLimits(enabled=False), FakeClock())
+    assert all(_send(limiter, chat, paid=True) is None for chat in range(1, 1101))
+    assert (limiter.paid_messages, limiter.stars_spent) == (1070, 107)

@@ -74,6 +74,7 @@ async def test_a_healthy_bot_answers_200_with_every_field(http: aiohttp.ClientSe
         "database": True,
         "watcher": True,
         "worker": True,
+        "polling": None,
         "pending_deliveries": 3,
         "oldest_due_delivery": "2026-11-27T11:59:00+00:00",
         "last_successful_send": "2026-11-27T11:58:00+00:00",
@@ -100,8 +101,9 @@ async def test_no_news_and_no_sends_ever_is_healthy() -> None:
         ({"watcher": always_down}, "watcher", "content watcher stopped"),
         ({"worker": always_down}, "worker", "delivery worker stopped"),
         ({"worker": hangs}, "worker", "delivery worker stopped"),
+        ({"polling": always_down}, "polling", "another process is polling getUpdates with this bot token"),
     ],
-    ids=["db-down", "db-raises", "db-hangs", "watcher-dead", "worker-dead", "worker-hangs"],
+    ids=["db-down", "db-raises", "db-hangs", "watcher-dead", "worker-dead", "worker-hangs", "conflict"],
 )
 async def test_each_broken_part_answers_503(
     http: aiohttp.ClientSession, changes: dict[str, Any], field: str, problem: str
@@ -175,8 +177,8 @@ class FakeWorker:
     last_success: datetime | None = None
 
 
-async def test_the_runtime_probe_reads_the_ledger(tmp_path: Path) -> None:
-    async with temporary_database(tmp_path) as db:
+async def test_the_runtime_probe_reads_the_ledger(database_url: str, tmp_path: Path) -> None:
+    async with temporary_database(database_url) as db:
         async with db.write() as session:
             await add_chat(session, 1)
             await add_chat(session, 2)

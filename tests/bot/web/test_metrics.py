@@ -24,6 +24,7 @@ NAMES = {
     "newsbot_articles_ingested",
     "newsbot_articles_rejected",
     "newsbot_webhook_requests",
+    "newsbot_polling_conflicts",
 }
 
 
