@@ -1,6 +1,6 @@
 """Fan-out benchmark: one article to N readers, through the real bot, against the emulator in its own process.
 
-    python bench/fanout.py [--chats 5000] [--limited-chats 750] [--push-rate 25]
+    python bench/fanout.py [--chats 5000] [--limited-chats 750] [--push-rate 25] [--database postgresql://…]
 
 Two runs, side by side:
   limits off  emulator and bot pacing switched off: how fast one bot process can push (goal >= 500 msg/s)
@@ -27,13 +27,15 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scale import admin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
-from storage.database import Database  # noqa: E402
+from storage.database import Database, normalize_database_url  # noqa: E402
 from storage.models import Chat, Subscription, Topic  # noqa: E402
 from storage.sync import ContentSync  # noqa: E402
 from tests.articles import article_text  # noqa: E402
@@ -105,7 +107,9 @@ async def emulator_json(url: str, path: str) -> Any:
         return (await response.json())["result"]
 
 
-async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdir: Path) -> Result:
+async def run(
+    name: str, chats: int, *, limits: bool, settings: Settings, workdir: Path, server: str | None
+) -> Result:
     port = free_port()
     command = [sys.executable, "-m", "bot", "emulator", "--port", str(port)] + (
         [] if limits else ["--no-limits"]
@@ -116,12 +120,13 @@ async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdi
     url = f"http://127.0.0.1:{port}"
     content = workdir / name / "content"
     content.mkdir(parents=True)
-    settings = replace(
-        settings,
-        telegram_api_url=url,
-        database_url=f"sqlite:///{workdir / name / 'bot.db'}",
-        content_dir=content,
-    )
+    database_url = f"sqlite:///{workdir / name / 'bot.db'}"
+    scratch = f"newsbot_bench_fanout_{name.replace('-', '_')}"
+    if server is not None:
+        await admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        await admin(server, f'CREATE DATABASE "{scratch}"')
+        database_url = make_url(server).set(database=scratch).render_as_string(hide_password=False)
+    settings = replace(settings, telegram_api_url=url, database_url=database_url, content_dir=content)
     readers = range(FIRST_CHAT, FIRST_CHAT + chats)
     try:
         await wait_ready(url)
@@ -148,6 +153,8 @@ async def run(name: str, chats: int, *, limits: bool, settings: Settings, workdi
     finally:
         emulator.terminate()
         await asyncio.wait_for(emulator.wait(), 10)
+        if server is not None:
+            await admin(server, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     times = sorted(m["time"] for m in sent)
     seconds = times[-1] - times[0]
     return Result(
@@ -170,7 +177,13 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=5_000, help="readers for the limits-off run")
     parser.add_argument("--limited-chats", type=int, default=750, help="readers for the limits-on run")
     parser.add_argument("--push-rate", type=int, default=25)
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default) or a PostgreSQL URL: scratch databases are created next to it, then dropped",
+    )
     args = parser.parse_args()
+    server = None if args.database == "sqlite" else normalize_database_url(args.database)
     base = Settings(
         telegram_bot_token=TOKEN, log_level="WARNING", push_poll_seconds=0.2, host="127.0.0.1", port=0
     )
@@ -185,8 +198,15 @@ def main() -> None:
     limited = replace(base, push_rate=args.push_rate)
     with tempfile.TemporaryDirectory(prefix="newsbot-fanout-") as tmp:
         workdir = Path(tmp)
-        off = asyncio.run(run("limits-off", args.chats, limits=False, settings=unlimited, workdir=workdir))
-        on = asyncio.run(run("limits-on", args.limited_chats, limits=True, settings=limited, workdir=workdir))
+        off = asyncio.run(
+            run("limits-off", args.chats, limits=False, settings=unlimited, workdir=workdir, server=server)
+        )
+        on = asyncio.run(
+            run(
+                "limits-on", args.limited_chats, limits=True, settings=limited, workdir=workdir, server=server
+            )
+        )
+    print(f"database: {'PostgreSQL' if server else 'SQLite'}")
     print(f"{'':26}{'limits off':>14}{'limits on':>14}")
     rows = [
         ("readers", f"{off.chats}", f"{on.chats}"),
