@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -198,6 +199,9 @@ class Chat(Base):
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | blocked
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Channels named in content/channels.yaml: their subscriptions follow that file, not commands.
+    username: Mapped[str | None] = mapped_column(String(64))
+    managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The sender serving this chat's pushes, until when (storage/claims.py); NULL: nobody.
     lease_owner: Mapped[str | None] = mapped_column(String(96), index=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -223,6 +227,30 @@ class ChatPreferences(Base):
     min_quality: Mapped[int] = mapped_column(Integer, default=0)
     image_previews: Mapped[bool] = mapped_column(Boolean, default=True)
     silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The reader's choice of language; NULL: from Telegram's language_code.
+    language: Mapped[str | None] = mapped_column(String(8))
+    # IANA name ("Europe/Berlin") or a fixed offset ("+02:00"); NULL: UTC.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Quiet hours as minutes after local midnight (start may be after end: the window crosses midnight).
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    quiet_mode: Mapped[str] = mapped_column(
+        String(8), default="digest", server_default="digest"
+    )  # digest|silent
+    # Daily digest instead of instant pushes, at this many minutes after local midnight; NULL: instant.
+    digest_at: Mapped[int | None] = mapped_column(Integer)
+
+
+class ChatFilter(Base):
+    """A keyword filter: ``exclude`` holds back articles that mention the term; ``include`` lets through
+    only articles that mention one of the include terms. Whole words, case-insensitive, title and excerpt."""
+
+    __tablename__ = "chat_filters"
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # include | exclude
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)  # normalized: casefolded, spaces single
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Subscription(Base):
@@ -235,6 +263,21 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_subscriptions_topic_chat", "topic_id", "chat_id"),)
+
+
+class Correction(Base):
+    """An article edited or deleted within 48 hours of its push: its sent messages are edited or deleted.
+
+    Worked through in delivery-id order (``cursor``), paced like pushes; ``finished_at`` when done.
+    """
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(8))  # edit | delete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Delivery(Base):
@@ -255,6 +298,11 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     via_digest: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
+    # push: on its own (a burst may still become a digest); digest: held for a digest (daily digest,
+    # quiet hours) and sent as part of one when due.
+    mode: Mapped[str] = mapped_column(String(8), default="push", server_default="push")
+    # What the sent message is, so a correction knows how to edit it: photo | text | digest.
+    message_kind: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         UniqueConstraint("article_id", "chat_id", "thread_id", name="uq_deliveries_destination"),
