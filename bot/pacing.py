@@ -26,6 +26,8 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
 Clock = Callable[[], float]
 
 # Methods that put a message in front of a reader (edits count against the chat, not the global 30/s).
@@ -41,8 +43,12 @@ SENDS = frozenset(
     }
 )
 EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
-# Our clock and Telegram's differ by network jitter: leave this much room in every window.
+# Our clock and Telegram's differ by network jitter: leave at least this much room in every window.
 SAFETY_SECONDS = 0.05
+# A send reaches Telegram some time after its slot was taken; windows widen by the slowest recent send
+# (at most this much), so sends delayed on their way never bunch up where Telegram counts them.
+MAX_LATENCY_MARGIN = 1.0
+RECENT_SENDS = 64
 MAX_TRACKED_CHATS = 50_000
 
 
@@ -69,14 +75,33 @@ class SendPolicy:
     paced: bool = True  # False: the caller already waited for its slot (the delivery worker does)
 
 
-class SlidingWindow:
-    """At most ``limit`` events in any trailing ``period`` seconds."""
+class Latency:
+    """How long recent sends took: the slowest of them bounds how late a send reaches Telegram."""
 
-    def __init__(self, limit: int, period: float, clock: Clock) -> None:
+    def __init__(self) -> None:
+        self._recent: deque[float] = deque(maxlen=RECENT_SENDS)
+
+    def observe(self, seconds: float) -> None:
+        self._recent.append(seconds)
+
+    @property
+    def margin(self) -> float:
+        return min(MAX_LATENCY_MARGIN, max(SAFETY_SECONDS, max(self._recent, default=0.0)))
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any trailing ``period`` seconds (plus a margin for the network)."""
+
+    def __init__(self, limit: int, period: float, clock: Clock, latency: Latency | None = None) -> None:
         self.limit = limit
-        self.period = period + SAFETY_SECONDS
+        self.base = period
         self.clock = clock
+        self.latency = latency
         self._times: deque[float] = deque()
+
+    @property
+    def period(self) -> float:
+        return self.base + (self.latency.margin if self.latency is not None else SAFETY_SECONDS)
 
     def delay(self) -> float:
         now = self.clock()
@@ -165,8 +190,9 @@ class Pacer:
         # Every send counts in ``overall``; without paid broadcast that is Telegram's free 30/s and the
         # same window as ``free``. With it, ``overall`` is the paid limit and the sends that are not
         # pushes also count in ``free``.
-        self.free = SlidingWindow(limits.global_per_second, 1.0, clock)
-        self.overall = self.free if paid is None else SlidingWindow(paid, 1.0, clock)
+        self.latency = Latency()
+        self.free = SlidingWindow(limits.global_per_second, 1.0, clock, self.latency)
+        self.overall = self.free if paid is None else SlidingWindow(paid, 1.0, clock, self.latency)
         self.ceiling = float(limits.global_per_second if paid is None else paid)
         self.pushes = Spacing(min(limits.push_per_second, self.ceiling), clock)
         self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
@@ -181,7 +207,7 @@ class Pacer:
             if isinstance(chat_id, int) and chat_id > 0:
                 limiter = TokenBucket(self.limits.chat_per_second, self.limits.chat_burst, self.clock)
             else:
-                limiter = SlidingWindow(self.limits.group_per_minute, 60.0, self.clock)
+                limiter = SlidingWindow(self.limits.group_per_minute, 60.0, self.clock, self.latency)
             self._chats[chat_id] = limiter
             if len(self._chats) > MAX_TRACKED_CHATS:
                 self._forget_idle()
@@ -263,7 +289,7 @@ class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
             if paced and policy.paced:
                 await self.pacer.wait(chat_of(data), counts_globally=endpoint in SENDS, push=policy.push)
             try:
-                return await callback(*args, **kwargs)
+                return await self._timed(paced, callback(*args, **kwargs))
             except RetryAfter as error:
                 if self.on_rate_limited is not None:
                     self.on_rate_limited()
@@ -273,3 +299,12 @@ class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
                 log.warning("429 on %s: retrying after %.1f s", endpoint, pause)
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _timed(self, paced: bool, call: Coroutine[Any, Any, Result]) -> Result:
+        """The call's answer; a paced send's duration widens the windows (``Latency``)."""
+        started = self.pacer.clock()
+        try:
+            return await call
+        finally:
+            if paced:
+                self.pacer.latency.observe(self.pacer.clock() - started)

@@ -111,3 +111,17 @@ def test_paid_broadcast_lifts_pushes_to_1000_and_keeps_replies_at_the_free_rate(
     free = Pacer(PacingLimits(global_per_second=30, push_per_second=900), clock)
     clock.now += 5
     assert sends_in_one_second(free, clock, push=True) == 30  # without it, 30/s is the ceiling
+
+
+def test_slow_sends_widen_the_windows_so_late_arrivals_never_bunch() -> None:
+    clock = Clock()
+    pacer = Pacer(PacingLimits(global_per_second=30), clock)
+    assert abs(pacer.overall.period - (1.0 + SAFETY_SECONDS)) < 1e-9
+    pacer.latency.observe(0.3)  # a send took 300 ms: it may have reached Telegram that late
+    assert abs(pacer.overall.period - 1.3) < 1e-9
+    for _ in range(30):
+        pacer.overall.take()
+    clock.now += 1.1
+    assert pacer.delay(None) > 0.19  # the 31st waits for the widened window
+    pacer.latency.observe(5.0)
+    assert pacer.overall.period == 2.0  # capped: a stuck request does not stop the bot for long
