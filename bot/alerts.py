@@ -1,4 +1,5 @@
-"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected or push failures spike.
+"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, or a
+channel of ``channels.yaml`` cannot be posted in.
 
 Alerts are rate-limited: within ``interval`` seconds at most one message per kind goes out; problems found
 meanwhile are gathered into the next one, so an operator fixing a folder of bad files gets a few
@@ -22,6 +23,11 @@ from telegram.ext import ExtBot
 log = logging.getLogger(__name__)
 
 MAX_LINES = 20
+TITLES = {
+    "files": "⚠️ <b>Rejected content files</b>",
+    "failures": "⚠️ <b>Push failures are spiking</b>",
+    "channels": "⚠️ <b>Channel problems</b>",
+}
 SPIKE_WINDOW_SECONDS = 300.0
 
 
@@ -76,6 +82,10 @@ class OperatorAlerts:
         elif len(self._failures) < self.failure_spike // 2:
             self._spiking = False
 
+    def channel_problem(self, line: str) -> None:
+        """A channel of ``channels.yaml`` the bot cannot post in, or cannot find (bot/channels.py)."""
+        self._add("channels", [line])
+
     def _add(self, kind: str, lines: Iterable[str]) -> None:
         if not self.enabled:
             return
@@ -90,7 +100,7 @@ class OperatorAlerts:
         if not lines:
             return
         self._last_sent[kind] = self.clock()
-        title = "⚠️ <b>Rejected content files</b>" if kind == "files" else "⚠️ <b>Push failures are spiking</b>"
+        title = TITLES[kind]
         shown = [html.escape(line, quote=False) for line in lines[:MAX_LINES]]
         if len(lines) > MAX_LINES:
             shown.append(f"… and {len(lines) - MAX_LINES} more (see the logs)")

@@ -1,8 +1,10 @@
 """Application wiring: the PTB ``Application``, its handlers in one documented order, the command menu.
 
 Handler groups, in the order PTB consults them:
-  -2  metrics: every update is counted;
-  -1  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
+  -4  metrics: every update is counted;
+  -3  addressing: commands for another bot, and in groups anything but our commands, go no further;
+  -2  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
+  -1  group admins: in groups, only administrators change topics and settings (bot/handlers/groups.py);
    0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
       then the fallbacks for unknown commands and plain text.
 """
@@ -28,9 +30,10 @@ from telegram.request import BaseRequest
 from bot.commands import Command
 from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
 from bot.flood import Verdict
-from bot.handlers import account, admin, news, preferences, push, start, topics
+from bot.handlers import account, admin, filters, groups, news, preferences, push, schedule, start, topics
 from bot.pacing import PacingRateLimiter
 from bot.replies import reply
+from bot.texts import ENGLISH, LANGUAGES, Texts, texts_for
 from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -47,17 +50,19 @@ def all_commands() -> list[Command]:
         *topics.commands(),
         *news.commands(),
         *preferences.commands(),
+        *filters.commands(),
+        *schedule.commands(),
         *account.commands(),
     ]
     return [*listed, start.help_command(listed), *admin.commands()]
 
 
 def start_command() -> Command:
-    return Command("start", "welcome and topic picker", start.start)
+    return Command("start", "welcome and topic picker", start.start, for_everyone=True)
 
 
-def menu(commands: Sequence[Command]) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description) for c in commands if not c.admin_only]
+def menu(commands: Sequence[Command], texts: Texts = ENGLISH) -> list[BotCommand]:
+    return [BotCommand(c.name, texts.describe(c.name, c.description)) for c in commands if not c.admin_only]
 
 
 async def flood_guard(update: Update, context: NewsContext) -> None:
@@ -69,7 +74,7 @@ async def flood_guard(update: Update, context: NewsContext) -> None:
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.WARN:
-        await reply(update, texts_of(update).slow_down)
+        await reply(update, (await texts_of(update, context)).slow_down)
     raise ApplicationHandlerStop
 
 
@@ -77,7 +82,7 @@ async def stale_button(update: Update, context: NewsContext) -> None:
     """Buttons nobody handles (an old keyboard, forged data): a polite toast, never an error."""
     query = update.callback_query
     if query is not None:
-        await query.answer(texts_of(update).toast_stale)
+        await query.answer((await texts_of(update, context)).toast_stale)
 
 
 async def log_error(update: object, context: NewsContext) -> None:
@@ -120,13 +125,16 @@ def build_application(
         .build()
     )
     application.bot_data.attach(deps)
-    application.add_handler(deps.metrics.update_handler(), group=-2)
-    application.add_handler(TypeHandler(Update, flood_guard), group=-1)
-    for command in all_commands():
+    commands = all_commands()
+    application.add_handler(deps.metrics.update_handler(), group=-4)
+    application.add_handler(groups.addressing_guard(commands), group=-3)
+    application.add_handler(TypeHandler(Update, flood_guard), group=-2)
+    application.add_handler(groups.admin_guard(commands), group=-1)
+    for command in commands:
         application.add_handler(
             CommandHandler(command.name, deps.metrics.timed(command.name, command.callback))
         )
-    for module in (topics, preferences, account, push):
+    for module in (topics, preferences, filters, schedule, account, push):
         application.add_handlers(module.button_handlers())
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handlers(start.membership_handlers())
@@ -136,5 +144,10 @@ def build_application(
 
 
 async def publish_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu Telegram shows next to the text field."""
-    await application.bot.set_my_commands(menu(all_commands()))
+    """Register the command menu Telegram shows next to the text field: English by default, and each other
+    catalogue's for readers whose Telegram is set to that language (Telegram picks by language_code)."""
+    commands = all_commands()
+    await application.bot.set_my_commands(menu(commands))
+    for language in LANGUAGES:
+        if language != "en":
+            await application.bot.set_my_commands(menu(commands, texts_for(language)), language_code=language)

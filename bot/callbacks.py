@@ -13,6 +13,7 @@ from typing import ClassVar
 
 MAX_CALLBACK_BYTES = 64
 SEPARATOR = ":"
+AUTO_LANGUAGE = "auto"  # SetLanguage: back to Telegram's language_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,14 @@ class SetPreference(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
+class SetLanguage(CallbackData):
+    """The language row of /settings: a catalogue's code, or ``AUTO_LANGUAGE`` for Telegram's language."""
+
+    prefix: ClassVar[str] = "l"
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConfirmStop(CallbackData):
     """The answer to /stop's "are you sure?"."""
 
@@ -92,9 +101,56 @@ class Refollow(CallbackData):
     topic_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class OpenMenu(CallbackData):
+    """Open a readers' control menu in place: ``filters``, ``quiet``, ``digest``, or back to ``settings``."""
+
+    prefix: ClassVar[str] = "mn"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveFilter(CallbackData):
+    """✖ on a keyword filter. Terms may be 100 characters, too long for a button: ``key`` is a hash of
+    kind and term (``bot.menus.filter_key``), looked up among the destination's filters."""
+
+    prefix: ClassVar[str] = "fr"
+    key: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetQuiet(CallbackData):
+    """A quiet-hours preset: minutes after local midnight; ``start`` -1 turns quiet hours off."""
+
+    prefix: ClassVar[str] = "qh"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetSchedule(CallbackData):
+    """``quiet_mode`` (0: hold for a digest, 1: silent) or ``digest_at`` (minutes after midnight, -1: off)."""
+
+    prefix: ClassVar[str] = "sc"
+    name: str
+    value: int
+
+
+READER_CONTROLS = (OpenMenu, RemoveFilter, SetQuiet, SetSchedule)
+
 KINDS: dict[str, type[CallbackData]] = {
     kind.prefix: kind
-    for kind in (ToggleTopic, TopicsPage, Unfollow, SetPreference, ConfirmStop, Mute, Refollow)
+    for kind in (
+        ToggleTopic,
+        TopicsPage,
+        Unfollow,
+        SetPreference,
+        SetLanguage,
+        ConfirmStop,
+        Mute,
+        Refollow,
+        *READER_CONTROLS,
+    )
 }
 
 

@@ -19,3 +19,6 @@ class Command:
     description: str
     callback: HandlerFunction
     admin_only: bool = False  # hidden from the menu and /help; others get the unknown-command hint
+    # In groups, commands change the group's topics or settings and are for its admins only
+    # (bot/handlers/groups.py); True: it only reads, and every member may use it.
+    for_everyone: bool = False

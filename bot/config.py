@@ -50,6 +50,8 @@ class Settings:
     send_group_per_minute: int = 20
     push_rate: int = 25
     push_max_age: timedelta | None = None
+    corrections: bool = False
+    correction_window: timedelta = timedelta(hours=48)
     digest_threshold: int = 5
     push_concurrency: int = 32
     push_max_attempts: int = 8
@@ -146,6 +148,16 @@ class Settings:
                 max_age = parse_duration(raw_age)
             except ValueError:
                 problems.append(f"PUSH_MAX_AGE: expected a duration such as 90m, 12h or 2d, got {raw_age!r}")
+        correction_window = timedelta(hours=48)
+        if raw_window := env.get("CORRECTION_WINDOW"):
+            try:
+                correction_window = parse_duration(raw_window)
+                if not correction_window:
+                    raise ValueError(raw_window)
+            except ValueError:
+                problems.append(
+                    f"CORRECTION_WINDOW: expected a duration such as 90m, 12h or 2d, got {raw_window!r}"
+                )
         settings = cls(
             telegram_bot_token=token,
             telegram_api_url=api_url,
@@ -165,6 +177,8 @@ class Settings:
             send_group_per_minute=int(number("SEND_GROUP_PER_MINUTE", 20, minimum=1, integer=True)),
             push_rate=int(number("PUSH_RATE", 25, minimum=1, integer=True)),
             push_max_age=max_age,
+            corrections=flag("CORRECTIONS"),
+            correction_window=correction_window,
             digest_threshold=int(number("DIGEST_THRESHOLD", 5, minimum=1, integer=True)),
             push_concurrency=int(number("PUSH_CONCURRENCY", 32, minimum=1, integer=True)),
             push_max_attempts=int(number("PUSH_MAX_ATTEMPTS", 8, minimum=1, integer=True)),

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor, CallbackContext, ExtBot
+from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
+from bot.channels import ChannelDirectory
 from bot.config import Settings
 from bot.flood import FloodGate
+from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
-from storage.chats import register_chat
+from storage.chats import chat_language, register_chat
 from storage.database import Database
 from storage.sync import SyncReport
 
@@ -36,6 +38,10 @@ class BotDeps:
     metrics: Metrics
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
+    # Who administers each group, asked of Telegram and remembered briefly (bot/handlers/groups.py).
+    admins: GroupAdmins = field(default_factory=GroupAdmins)
+    # The channels of content/channels.yaml; None where nothing manages them.
+    channels: ChannelDirectory | None = None
 
 
 class BotData:
@@ -55,7 +61,17 @@ class BotData:
 
 
 class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
-    """The context every handler receives."""
+    """The context every handler receives (PTB builds one per update)."""
+
+    def __init__(
+        self,
+        application: Application[ExtBot[None], NewsContext, dict[Any, Any], dict[Any, Any], BotData, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        # The chat's catalogue, once ``texts_of`` has looked it up for this update.
+        self.texts: Texts | None = None
 
     @property
     def deps(self) -> BotDeps:
@@ -69,9 +85,24 @@ async def register_sender(session: AsyncSession, update: Update, now: datetime) 
         await register_chat(session, chat.id, chat.type, user.language_code if user else None, now)
 
 
-def texts_of(update: Update) -> Texts:
+async def texts_of(update: Update, context: NewsContext) -> Texts:
+    """The catalogue of the update's chat: its choice in /settings, else the sender's Telegram language.
+
+    Read once per update: every later call in the same update gets the same catalogue.
+    """
+    if context.texts is None:
+        chat, choice = update.effective_chat, None
+        if chat is not None:
+            async with context.deps.db.read() as session:
+                choice = await chat_language(session, chat.id)
+        context.texts = chosen_texts(update, choice)
+    return context.texts
+
+
+def chosen_texts(update: Update, choice: str | None) -> Texts:
+    """The catalogue for a chat's choice of language (None: the update's sender's Telegram language)."""
     user = update.effective_user
-    return texts_for(user.language_code if user else None)
+    return texts_for(choice or (user.language_code if user else None))
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

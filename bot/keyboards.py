@@ -6,9 +6,18 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import ConfirmStop, SetPreference, ToggleTopic, TopicsPage, Unfollow
+from bot.callbacks import (
+    AUTO_LANGUAGE,
+    ConfirmStop,
+    SetLanguage,
+    SetPreference,
+    ToggleTopic,
+    TopicsPage,
+    Unfollow,
+)
+from bot.menus import control_rows
 from bot.render import shorten
-from bot.texts import Texts
+from bot.texts import LANGUAGES, Texts, language_of, texts_for
 from storage.records import Preferences, TopicChoice, TopicSummary
 
 TOPICS_PER_PAGE = 8
@@ -89,8 +98,23 @@ def settings_keyboard(preferences: Preferences, texts: Texts) -> InlineKeyboardM
                     silent, callback_data=SetPreference("silent", int(not preferences.silent)).pack()
                 )
             ],
+            language_row(preferences, texts),
+            *control_rows(texts),
         ]
     )
+
+
+def language_row(preferences: Preferences, texts: Texts) -> list[InlineKeyboardButton]:
+    """🌐 Automatic (Telegram's language), then each catalogue named in its own language; ✅ on the choice."""
+    chosen = language_of(preferences.language) if preferences.language else AUTO_LANGUAGE
+    choices = [(AUTO_LANGUAGE, texts.setting_language_auto)]
+    choices += [(code, texts_for(code).language_name) for code in LANGUAGES]
+    return [
+        InlineKeyboardButton(
+            f"✅ {label}" if code == chosen else label, callback_data=SetLanguage(code).pack()
+        )
+        for code, label in choices
+    ]
 
 
 def stop_keyboard(texts: Texts) -> InlineKeyboardMarkup:

@@ -92,27 +92,32 @@ def topic_list(topics: Sequence[TopicSummary]) -> str:
     return ", ".join(f"<b>{escape(topic.name)}</b>" for topic in topics)
 
 
-def quoted_names(names: Sequence[str]) -> str:
-    return ", ".join(f"“{escape(name)}”" for name in names)
+def quoted_names(names: Sequence[str], texts: Texts) -> str:
+    return ", ".join(texts.quoted_name.format(name=escape(name)) for name in names)
 
 
 def help_text(commands: Sequence[tuple[str, str]], texts: Texts) -> str:
-    lines = [texts.help_header, *(f"/{name} — {escape(description)}" for name, description in commands)]
+    """One line per (command, declared description), in the catalogue's language."""
+    lines = [
+        texts.help_header,
+        *(f"/{name} — {escape(texts.describe(name, description))}" for name, description in commands),
+    ]
     return "\n".join([*lines, "", texts.help_footer])
 
 
 def stats_text(stats: BotStats, texts: Texts) -> str:
     lines = [
         texts.stats_header,
-        f"Chats: {stats.chats_active} active, {stats.chats_blocked} blocked",
-        f"Articles: {stats.articles_live} live",
-        f"Deliveries today: {stats.deliveries_today} sent, {stats.failures_today} failed "
-        f"({stats.failures_total} failed in all)",
+        texts.stats_chats.format(active=stats.chats_active, blocked=stats.chats_blocked),
+        texts.stats_articles.format(live=stats.articles_live),
+        texts.stats_deliveries.format(
+            sent=stats.deliveries_today, failed=stats.failures_today, failed_total=stats.failures_total
+        ),
     ]
     if stats.last_failure:
-        lines.append(f"Last failure: {escape(shorten(stats.last_failure, 300))}")
+        lines.append(texts.stats_last_failure.format(error=escape(shorten(stats.last_failure, 300))))
     if stats.subscriptions_by_topic:
         lines.append("")
-        lines.append("<b>Subscriptions per topic</b>")
+        lines.append(texts.stats_per_topic)
         lines.extend(f"{escape(name)}: {count}" for name, count in stats.subscriptions_by_topic)
     return fit_lines(lines[0], lines[1:], texts)

@@ -10,6 +10,8 @@ import asyncio
 import functools
 import logging
 import signal
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -18,12 +20,15 @@ from telegram.ext import Application
 
 from bot.alerts import OperatorAlerts
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
+from bot.channels import ChannelDirectory
 from bot.config import ConfigError, Settings
 from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
+from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
+from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
 from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
@@ -98,7 +103,10 @@ class BotRuntime:
         role: Role = "all",
         clock: Clock = utc_now,
         force_polling: bool | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` is the time of day (schedules, the ledger); ``monotonic`` paces sends and measures
+        windows (flood control, the admin cache, alert intervals)."""
         self.settings = settings
         self.role = role
         self.serves_updates = role in ("all", "updates")
@@ -122,6 +130,7 @@ class BotRuntime:
             clock=clock,
             # A file is taken once it has stopped changing for one debounce interval.
             settle_seconds=settings.watch_debounce_ms / 1000,
+            corrections=settings.correction_window if settings.corrections else None,
         )
         self.watcher = ContentWatcher(
             self.sync,
@@ -130,15 +139,21 @@ class BotRuntime:
             rescan_seconds=settings.rescan_seconds,
             force_polling=force_polling,
         )
-        pacer = Pacer(settings.pacing_limits())
+        pacer = Pacer(settings.pacing_limits(), monotonic)
+        self.channels = ChannelDirectory(
+            self.db, settings.content_dir, clock=clock, display_prefix=settings.content_dir.as_posix()
+        )
+        self.sync.before_fanout = self.channels.follow_file
         deps = BotDeps(
             settings=settings,
             db=self.db,
             clock=clock,
-            flood=FloodGate(settings.flood_commands_per_minute),
+            flood=FloodGate(settings.flood_commands_per_minute, clock=monotonic),
             pacer=pacer,
             metrics=self.metrics,
             resync=functools.partial(self.watcher.sync_now, settle=False),
+            admins=GroupAdmins(clock=monotonic),
+            channels=self.channels,
         )
         self.application: Application = build_application(  # type: ignore[type-arg]
             deps, token, webhook=self.mode == "webhook", updates_request=UpdatesRequest(self.polling)
@@ -177,8 +192,23 @@ class BotRuntime:
             enabled=settings.alerts,
             interval=settings.alert_interval_seconds,
             failure_spike=settings.alert_failure_spike,
+            clock=monotonic,
         )
         self.worker.on_failed = self.alerts.send_failed
+        self.worker.on_blocked = self.channels.send_refused
+        self.channels.alert = self.alerts.channel_problem
+        self.corrections = (
+            CorrectionWorker(
+                self.db,
+                TelegramMessenger(self.application.bot),
+                pacer,
+                self.worker.articles,
+                CorrectionSettings.from_settings(settings),
+                clock=clock,
+            )
+            if settings.corrections
+            else None
+        )
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False
@@ -199,6 +229,14 @@ class BotRuntime:
         self.alerts.rejected_files((d.path, str(d)) for d in report.diagnostics if d.is_error)
         if report.new_article_ids:
             self.worker.wake()
+        await self._refresh_channels()
+
+    async def _refresh_channels(self) -> None:
+        """channels.yaml after a sync: a problem there is reported and never stops the content."""
+        try:
+            await self.channels.refresh(self.application.bot)
+        except Exception:
+            log.exception("channels: %s not applied; trying again at the next sync", self.channels.display)
 
     def _count(self, report: SyncReport) -> None:
         self.metrics.count_articles(
@@ -251,6 +289,7 @@ class BotRuntime:
             log_report(report)
         await self.application.initialize()
         if self.serves_updates:
+            await self._refresh_channels()
             await publish_menu(self.application)
             if self.mode == "polling":
                 updater = self.application.updater
@@ -263,6 +302,8 @@ class BotRuntime:
             await self.application.start()
         if self.sends_pushes:
             self.worker.start()
+            if self.corrections is not None:
+                self.corrections.start()
         if self.serves_updates:
             await self.watcher.start()
         # A sender serves health and metrics only on SENDER_PORT: several may share one host.
@@ -298,7 +339,10 @@ class BotRuntime:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-        await self.worker.stop(grace)
+        stopping = [self.worker.stop(grace)]
+        if self.corrections is not None:
+            stopping.append(self.corrections.stop(grace))
+        await asyncio.gather(*stopping)
         if self._joined:
             await self.fleet.leave()
         await self.alerts.close()

@@ -20,6 +20,9 @@ class Texts:
     )
     help_header: str = "<b>What I can do</b>"
     help_footer: str = "Topic names are not case-sensitive: <code>/subscribe ai, space</code> works."
+    # (command, description) for /help and Telegram's menu; English reads the descriptions the commands
+    # are declared with (bot/handlers), other languages list every command here.
+    command_descriptions: tuple[tuple[str, str], ...] = ()
     unknown_command: str = "I don't know that command. Type /help to see what I can do."
     plain_text: str = "I only understand commands. Try /topics to pick topics, or /help for the list."
     slow_down: str = "⏳ Slow down a little: I'll answer again in a minute."
@@ -43,6 +46,7 @@ class Texts:
     not_subscribed: str = "You don't follow {topics}."
     unknown_topic: str = "I don't know the topic “{name}”."
     did_you_mean: str = "Did you mean {suggestions}?"
+    quoted_name: str = "“{name}”"  # each of the suggestions
     no_topics_followed: str = "You don't follow any topic yet. Tap /topics to pick some."
     mytopics_header: str = "<b>Your topics</b> — tap one to unfollow it."
 
@@ -66,6 +70,9 @@ class Texts:
     on: str = "on"
     off: str = "off"
     toast_saved: str = "Saved"
+    # The language row of /settings: "automatic" (from Telegram), then each catalogue's language_name.
+    setting_language_auto: str = "🌐 Automatic"
+    language_name: str = "English"  # this catalogue's language in its own words
 
     stop_confirm: str = (
         "This deletes everything I store about this chat: your topics, settings and delivery history. "
@@ -77,6 +84,11 @@ class Texts:
     stop_cancelled: str = "Nothing was deleted."
 
     stats_header: str = "<b>Bot statistics</b>"
+    stats_chats: str = "Chats: {active} active, {blocked} blocked"
+    stats_articles: str = "Articles: {live} live"
+    stats_deliveries: str = "Deliveries today: {sent} sent, {failed} failed ({failed_total} failed in all)"
+    stats_last_failure: str = "Last failure: {error}"
+    stats_per_topic: str = "<b>Subscriptions per topic</b>"
     reload_done: str = "Content folder synced: {summary}"
     reload_busy: str = "The content folder is not watched by this process."
 
@@ -104,10 +116,105 @@ class Texts:
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     )  # fmt: skip
 
+    # Readers' controls: keyword filters, time zone, quiet hours, daily digest (bot/handlers/filters.py,
+    # bot/handlers/schedule.py, bot/menus.py). Button labels (setting_*, filter_button_*, quiet_mode_*,
+    # turn_off, back_to_settings) are plain text; {term} {zone} {time} {start} {end} arrive escaped.
+    setting_filters: str = "🔍 Keyword filters"
+    setting_quiet: str = "🌙 Quiet hours"
+    setting_digest: str = "📰 Daily digest"
+    back_to_settings: str = "« Settings"
+    turn_off: str = "Turn off"
+    filters_header: str = "<b>Keyword filters</b> — whole words, not case-sensitive, in titles and excerpts."
+    filters_none: str = "You have no filters: every article of your topics reaches you."
+    filters_include: str = "Only articles that mention: {terms}"
+    filters_exclude: str = "Never articles that mention: {terms}"
+    filters_hint: str = (
+        "Add one with <code>/filter exclude crypto</code> or <code>/filter include open source</code>; "
+        "tap a filter below to remove it."
+    )
+    filter_button_include: str = "✖ Only: {term}"
+    filter_button_exclude: str = "✖ Never: {term}"
+    filter_usage: str = (
+        "Usage: <code>/filter exclude word or phrase</code>, <code>/filter include word or phrase</code>, "
+        "or <code>/filter</code> alone to see and remove yours."
+    )
+    filter_added_include: str = (
+        "✅ Added “{term}”: only articles that mention one of your include filters reach you now."
+    )
+    filter_added_exclude: str = "✅ Articles that mention “{term}” no longer reach you."
+    filter_already: str = "You already have that filter: “{term}”."
+    filter_too_long: str = "/filter: a word or phrase can be at most {n} characters."
+    filter_no_word: str = "/filter: the word or phrase needs at least one letter or digit."
+    filter_full: str = (
+        "/filter: you have {n} filters, the most there can be. Tap one below to remove it first."
+    )
+    toast_filter_removed: str = "Removed “{term}”"
+    toast_filter_gone: str = "That filter was already removed."
+    timezone_current: str = (
+        "🕒 Your time zone: <b>{zone}</b> (local time now {time}). Change it with "
+        "<code>/timezone Europe/Berlin</code> or <code>/timezone +02:00</code>."
+    )
+    timezone_set: str = "✅ Time zone set to <b>{zone}</b> (local time now {time})."
+    timezone_unknown: str = (
+        "/timezone: I don't know the time zone “{name}”. Use a name such as <code>/timezone Europe/Berlin</code> "
+        "or an offset from UTC such as <code>/timezone +02:00</code> (from -12:00 to +14:00)."
+    )
+    quiet_off_status: str = "🌙 Quiet hours are off: pushes arrive as soon as articles are published."
+    quiet_status_digest: str = (
+        "🌙 Quiet hours: <b>{start}–{end}</b> ({zone}). Pushes in that time are held and arrive as one "
+        "digest at {end}."
+    )
+    quiet_status_silent: str = (
+        "🌙 Quiet hours: <b>{start}–{end}</b> ({zone}). Pushes in that time arrive silently."
+    )
+    quiet_hint: str = (
+        "Change them with <code>/quiet 22:00-07:00</code> (in your time zone) or <code>/quiet off</code>."
+    )
+    quiet_usage: str = (
+        "Usage: <code>/quiet 22:00-07:00</code> (in your time zone; it may cross midnight), "
+        "<code>/quiet off</code>, <code>/quiet digest</code> (hold pushes for one digest) or "
+        "<code>/quiet silent</code> (send them without a sound)."
+    )
+    quiet_mode_digest: str = "Hold for a digest"
+    quiet_mode_silent: str = "Send silently"
+    digest_off_status: str = "⏰ Daily digest is off: pushes arrive as soon as articles are published."
+    digest_status: str = (
+        "⏰ Daily digest at <b>{time}</b> ({zone}): one message a day listing the day's articles, instead "
+        "of a push for each."
+    )
+    digest_hint: str = (
+        "Change it with <code>/digest 08:00</code> (in your time zone) or <code>/digest off</code>."
+    )
+    digest_usage: str = (
+        "Usage: <code>/digest 08:00</code> (a time of day, in your time zone) or <code>/digest off</code>."
+    )
+    held_digest_header: str = "📰 <b>Your digest: {n} articles</b>"
+    held_digest_header_one: str = "📰 <b>Your digest: 1 article</b>"
+    held_digest_header_part: str = "📰 <b>Your digest: {n} articles</b> ({part}/{parts})"
+    held_digest_topic: str = "<b>{topic}</b>"
+
+    # Groups (bot/handlers/groups.py): what a member who is not an admin hears when trying to change
+    # the group's topics or settings; the toast (for a button) is plain text.
+    group_admins_only: str = "Only this group's admins can change its topics and settings."
+    toast_group_admins_only: str = "Only the group's admins can do that."
+
+    def describe(self, command: str, description: str) -> str:
+        """A command's line in /help and the menu: this language's, or the declared English ``description``."""
+        return dict(self.command_descriptions).get(command, description)
+
 
 ENGLISH = Texts()
+LANGUAGES = ("en", "de")  # the catalogues: English here, German in bot/texts_de.py
 
 
-def texts_for(language_code: str | None) -> Texts:
-    """The catalogue for a reader's language; English until a second language lands."""
-    return ENGLISH
+def language_of(language: str | None) -> str:
+    """The catalogue a stored choice or Telegram's language_code means ("de-AT" → "de"); else English."""
+    base = (language or "").replace("_", "-").partition("-")[0].casefold()
+    return base if base in LANGUAGES else "en"
+
+
+def texts_for(language: str | None) -> Texts:
+    """The catalogue for a language: the reader's choice in /settings, or Telegram's language_code."""
+    from bot.texts_de import GERMAN  # imported here: bot.texts_de builds on this module's Texts
+
+    return {"de": GERMAN}.get(language_of(language), ENGLISH)

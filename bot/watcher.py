@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from watchfiles import Change, awatch
 
+from storage.channel_file import CHANNELS_FILE
 from storage.files import is_article_path
 from storage.sync import ContentSync, SyncReport
 
@@ -68,6 +69,8 @@ class ContentWatcher:
             return False
         if change == Change.deleted or rel.name == "topics.yaml" or is_article_path(rel):
             return True
+        if rel.as_posix() == CHANNELS_FILE:
+            return True  # not an article: the sync's report makes the channels follow it (bot/channels.py)
         # Files written into a brand-new folder can land before the folder is watched: sync on the folder.
         return (
             change == Change.added and Path(path).is_dir() and not any(p.startswith(".") for p in rel.parts)

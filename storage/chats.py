@@ -10,12 +10,13 @@ from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
-from storage.models import Chat, ChatPreferences, Delivery, Subscription
+from storage.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
 
 ACTIVE = "active"
 BLOCKED = "blocked"
-PREFERENCE_FIELDS = frozenset({"min_quality", "image_previews", "silent"})
+PREFERENCE_FIELDS = frozenset({"min_quality", "image_previews", "silent", "language"})
+MAX_LANGUAGE = 8  # chat_preferences.language
 
 
 async def register_chat(
@@ -53,6 +54,11 @@ async def get_preferences(session: AsyncSession, chat_id: int) -> Preferences:
     return await _stored_preferences(session, chat_id) or Preferences()
 
 
+async def chat_language(session: AsyncSession, chat_id: int) -> str | None:
+    """The language the chat chose in /settings; None when it follows Telegram's language_code."""
+    return await session.scalar(select(ChatPreferences.language).where(ChatPreferences.chat_id == chat_id))
+
+
 async def update_preferences(session: AsyncSession, chat_id: int, **changes: object) -> Preferences:
     """Change some settings and return them all; ValueError for an unknown setting or a bad value.
 
@@ -67,6 +73,7 @@ async def update_preferences(session: AsyncSession, chat_id: int, **changes: obj
         "min_quality": updated.min_quality,
         "image_previews": updated.image_previews,
         "silent": updated.silent,
+        "language": updated.language,
     }
     if stored is None:
         await session.execute(insert(ChatPreferences).values(chat_id=chat_id, **values))
@@ -84,6 +91,7 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
     statements = (
         delete(Subscription).where(Subscription.chat_id == chat_id),
         delete(ChatPreferences).where(ChatPreferences.chat_id == chat_id),
+        delete(ChatFilter).where(ChatFilter.chat_id == chat_id),
         delete(Delivery).where(Delivery.chat_id == chat_id),
         delete(Chat).where(Chat.id == chat_id),
     )
@@ -101,14 +109,22 @@ async def _delete_count(session: AsyncSession, statement: Delete) -> int:
 async def _stored_preferences(session: AsyncSession, chat_id: int) -> Preferences | None:
     row = (
         await session.execute(
-            select(ChatPreferences.min_quality, ChatPreferences.image_previews, ChatPreferences.silent).where(
-                ChatPreferences.chat_id == chat_id
-            )
+            select(
+                ChatPreferences.min_quality,
+                ChatPreferences.image_previews,
+                ChatPreferences.silent,
+                ChatPreferences.language,
+            ).where(ChatPreferences.chat_id == chat_id)
         )
     ).one_or_none()
     if row is None:
         return None
-    return Preferences(min_quality=row.min_quality, image_previews=row.image_previews, silent=row.silent)
+    return Preferences(
+        min_quality=row.min_quality,
+        image_previews=row.image_previews,
+        silent=row.silent,
+        language=row.language,
+    )
 
 
 def _changed(current: Preferences, changes: Mapping[str, object]) -> Preferences:
@@ -124,7 +140,15 @@ def _changed(current: Preferences, changes: Mapping[str, object]) -> Preferences
         min_quality=min_quality,
         image_previews=_flag(changes, "image_previews", current.image_previews),
         silent=_flag(changes, "silent", current.silent),
+        language=_language(changes, current.language),
     )
+
+
+def _language(changes: Mapping[str, object], current: str | None) -> str | None:
+    value = changes.get("language", current)
+    if value is None or (isinstance(value, str) and 0 < len(value) <= MAX_LANGUAGE and value.isascii()):
+        return value
+    raise ValueError(f"language must be None or a language code, got {value!r}")
 
 
 def _flag(changes: Mapping[str, object], name: str, current: bool) -> bool:

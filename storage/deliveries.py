@@ -6,14 +6,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.localtime import Schedule
 from storage.models import (
     Article,
     ArticleImage,
     ArticleTopic,
     Chat,
+    ChatFilter,
     ChatPreferences,
     Delivery,
     RelatedLinkRow,
@@ -22,6 +24,7 @@ from storage.models import (
     table,
 )
 from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
+from storage.routing import filtered_out
 
 Destination = tuple[int, int]  # (chat id, forum thread id; 0 = none)
 
@@ -45,6 +48,7 @@ class Head:
     thread_id: int
     attempts: int
     waiting: int
+    held: bool = False  # a row due there was held for a digest (quiet hours, daily digest)
 
     @property
     def destination(self) -> Destination:
@@ -61,6 +65,12 @@ class Check:
 
     preferences: Preferences
     followed: frozenset[int]
+    language_code: str | None = None  # the chat's language as Telegram last reported it
+
+    @property
+    def language(self) -> str | None:
+        """The language to write in: the reader's choice, else Telegram's."""
+        return self.preferences.language or self.language_code
 
 
 async def due_heads(
@@ -88,6 +98,9 @@ async def due_heads(
             .label("rank"),
             func.count().over(partition_by=destination).label("waiting"),
             func.min(Article.published_at).over(partition_by=destination).label("oldest"),
+            func.max(case((Delivery.mode == "digest", 1), else_=0))
+            .over(partition_by=destination)
+            .label("held"),
         )
         .join(Article, Article.id == Delivery.article_id)
         .where(Delivery.status == "pending", Delivery.due_at <= now)
@@ -103,20 +116,24 @@ async def due_heads(
             ranked.c.thread_id,
             ranked.c.attempts,
             ranked.c.waiting,
+            ranked.c.held,
         )
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.oldest, ranked.c.id)
         .limit(limit + len(busy))
     )
-    heads = [Head(*row) for row in rows]
+    heads = [Head(*row[:6], held=bool(row[6])) for row in rows]
     return [head for head in heads if head.destination not in busy][:limit]
 
 
-async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict[int, Check]:
+async def check_many(
+    session: AsyncSession, delivery_ids: Sequence[int], now: datetime | None = None
+) -> dict[int, Check]:
     """The last check before sending, for many rows at once; rows missing from the answer must not go.
 
     A row goes only while it is pending, its chat active, its article live, the destination still follows
-    one of the article's topics and the article passes the chat's minimum quality.
+    one of the article's topics, the article passes the chat's minimum quality and the destination's
+    keyword filters. With ``now``, a row checked during the chat's quiet hours goes silently.
     """
     if not delivery_ids:
         return {}
@@ -133,6 +150,11 @@ async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict
             ChatPreferences.min_quality,
             ChatPreferences.image_previews,
             ChatPreferences.silent,
+            ChatPreferences.language,
+            Chat.language_code,
+            ChatPreferences.timezone,
+            ChatPreferences.quiet_start,
+            ChatPreferences.quiet_end,
             Article.quality,
         )
         .select_from(Delivery)
@@ -152,17 +174,25 @@ async def check_many(session: AsyncSession, delivery_ids: Sequence[int]) -> dict
     )
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}
-    for delivery_id, topic_id, min_quality, previews, silent, quality in rows:
+    language_codes: dict[int, str | None] = {}
+    for row in rows:
+        delivery_id, topic_id, min_quality, previews, silent, language, language_code = row[:7]
+        zone_name, quiet_start, quiet_end, quality = row[7:]
+        quiet = now is not None and Schedule(zone_name, quiet_start, quiet_end).quiet_at(now)
         wanted = Preferences(
             min_quality=min_quality or 0,
             image_previews=True if previews is None else previews,
-            silent=bool(silent),
+            silent=bool(silent) or quiet,
+            language=language,
         )
         if quality is not None and quality < wanted.min_quality:
             continue
         preferences[delivery_id] = wanted
+        language_codes[delivery_id] = language_code
         followed.setdefault(delivery_id, set()).add(topic_id)
-    return {d: Check(preferences[d], frozenset(followed[d])) for d in preferences}
+    for delivery_id in await filtered_out(session, list(preferences)):
+        del preferences[delivery_id]
+    return {d: Check(preferences[d], frozenset(followed[d]), language_codes[d]) for d in preferences}
 
 
 async def destination_queue(
@@ -259,14 +289,15 @@ async def mark_sent(
             sent_at=now,
             message_id=message_id,
             via_digest=via_digest,
+            message_kind="digest" if via_digest else None,
             attempts=Delivery.attempts + 1,
             error=None,
         )
     )
 
 
-async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int]], now: datetime) -> None:
-    """Record many single-message pushes as sent: (delivery id, message id) pairs, one statement."""
+async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, str]], now: datetime) -> None:
+    """Record many single-message pushes as sent: (delivery id, message id, kind), one statement."""
     if not sent:
         return
     rows = table(Delivery)
@@ -277,10 +308,11 @@ async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int]],
             status="sent",
             sent_at=now,
             message_id=bindparam("sent_message_id"),
+            message_kind=bindparam("sent_kind"),
             attempts=rows.c.attempts + 1,
             error=None,
         ),
-        [{"delivery_id": d, "sent_message_id": m} for d, m in sent],
+        [{"delivery_id": d, "sent_message_id": m, "sent_kind": k} for d, m, k in sent],
     )
 
 
@@ -343,7 +375,7 @@ async def migrate_chat(session: AsyncSession, old_id: int, new_id: int, now: dat
         )
     )
     await session.flush()
-    for model in (Subscription, ChatPreferences, Delivery):
+    for model in (Subscription, ChatPreferences, ChatFilter, Delivery):
         await session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
     await session.execute(delete(Chat).where(Chat.id == old_id))
 

@@ -2,7 +2,9 @@
 
 Each batch is one transaction: insert the rows for the next ``batch`` chats (by id, after the job's cursor)
 and move the cursor. The unique constraint on (article, chat, thread) makes a repeated batch a no-op, so a
-crash between batches neither loses nor doubles rows: the next run resumes from the cursor.
+crash between batches neither loses nor doubles rows: the next run resumes from the cursor. In the same
+transaction, readers' keyword filters and schedules adjust the rows of the few destinations that have
+them (``storage/routing.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from storage.models import (
     Subscription,
     table,
 )
+from storage.routing import route_batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,7 @@ class FanoutResult:
     inserted: int
     finished: bool
     skipped: str | None = None  # why nothing was pushed (withdrawn, too old)
+    filtered: int = 0  # rows closed as skipped by readers' keyword filters (storage/routing.py)
 
 
 def insert_ignoring_duplicates(session: AsyncSession) -> Insert:
@@ -132,13 +136,14 @@ async def expand_batch(
     ]
     result = await session.execute(insert_ignoring_duplicates(session).from_select(columns, recipients))
     inserted = max(result.rowcount, 0)  # type: ignore[attr-defined]
+    routed = await route_batch(session, article, job.cursor, upper, now)
     # Fewer chats than a batch means this was the last window.
     window_size = await session.scalar(select(func.count()).select_from(window))
     job.cursor = upper
     finished = (window_size or 0) < batch
     if finished:
         job.expanded_at = now
-    return FanoutResult(article_id, inserted, finished)
+    return FanoutResult(article_id, inserted, finished, filtered=routed.filtered)
 
 
 async def cancel_pending_for_article(session: AsyncSession, article_id: int, reason: str) -> int:

@@ -48,6 +48,7 @@ class Preferences:
     min_quality: int = 0
     image_previews: bool = True
     silent: bool = False
+    language: str | None = None  # the reader's choice of catalogue; None: Telegram's language_code
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.article_rows import article_row, replace_children
+from storage.corrections import open_edits, open_retractions
 from storage.database import Database
 from storage.diagnostics import Diagnostic
 from storage.files import display_path
@@ -98,6 +99,7 @@ class ContentSync:
         max_bytes: int = 1 << 20,
         clock: Clock = utc_now,
         settle_seconds: float = 0.0,
+        corrections: timedelta | None = None,
     ) -> None:
         self.db = db
         self.root = root
@@ -105,6 +107,11 @@ class ContentSync:
         self.max_bytes = max_bytes
         self.clock = clock
         self.settle_seconds = settle_seconds
+        # CORRECTIONS on: edits and withdrawals within this long of a push open a correction.
+        self.corrections = corrections
+        # Run in the transaction that stores new articles, after their topics exist and before any fan-out
+        # job can be expanded: destinations that follow topics by rule (channels.yaml) follow new ones.
+        self.before_fanout: Callable[[AsyncSession, datetime], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()
 
     async def sync(
@@ -327,6 +334,8 @@ class ContentSync:
                 await session.execute(insert(table(FanoutJob)), jobs)
                 report.new_article_ids.extend(job["article_id"] for job in jobs)
         if updates:
+            edits = {row["id"]: (row["title"], row["excerpt"]) for row in updates}
+            await open_edits(session, edits, now, self.corrections)  # before the rows change
             await session.execute(update(Article), updates)
         live = {path: article_ids[path] for path in docs if path in article_ids}
         await replace_children(session, live, docs, index)
@@ -334,6 +343,8 @@ class ContentSync:
             if changed.path in live:
                 file_rows.append(self._file_row(changed, live[changed.path], now))
         await self._upsert_files(session, file_rows)
+        if new_rows and self.before_fanout is not None:
+            await self.before_fanout(session, now)
 
     def _file_row(self, changed: ChangedFile, article_id: int | None, now: datetime) -> dict[str, Any]:
         errors = [d for d in changed.diagnostics if d.is_error]
@@ -398,6 +409,7 @@ class ContentSync:
             .values(withdrawn_at=now, updated_at=now)
         )
         report.withdrawn += result.rowcount  # type: ignore[attr-defined]
+        await open_retractions(session, orphans, now, self.corrections)
         topics = await session.execute(
             select(ArticleTopic.topic_id).where(ArticleTopic.article_id.in_(orphans))
         )

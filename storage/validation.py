@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from storage.articles import ArticleDoc
+from storage.channel_file import CHANNELS_FILE, load_channel_map
 from storage.diagnostics import Diagnostic
 from storage.files import display_path, iter_article_files, read_article_file
 from storage.parsing import MAX_ARTICLE_BYTES, parse_article
@@ -66,7 +67,8 @@ class ValidationReport:
 
 
 def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICLE_BYTES) -> ValidationReport:
-    """Read and check every article under ``root`` and its ``topics.yaml``, as the bot would load them.
+    """Read and check every article under ``root``, its ``topics.yaml`` and ``channels.yaml``, as the bot
+    would load them (channels are checked as a file: whether Telegram knows them is the bot's to find out).
 
     Two files with the same normalized ``webUrl`` are one article twice: the file whose relative path sorts
     first is kept, the other is an error. Diagnostics name files as ``display_prefix``/relative path.
@@ -93,6 +95,11 @@ def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICL
         )
         parts = PurePosixPath(TOPICS_FILE).parts
         ordered.extend((parts, diagnostic.line or 0, diagnostic) for diagnostic in catalog_diagnostics)
+    channels_path = root / CHANNELS_FILE
+    if channels_path.exists():
+        _, channel_diagnostics = load_channel_map(channels_path, display_path(display_prefix, CHANNELS_FILE))
+        parts = PurePosixPath(CHANNELS_FILE).parts
+        ordered.extend((parts, diagnostic.line or 0, diagnostic) for diagnostic in channel_diagnostics)
 
     ordered.sort(key=lambda item: item[:2])
     report = tuple(diagnostic for _, _, diagnostic in ordered)

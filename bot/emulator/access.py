@@ -65,7 +65,13 @@ def writable_chat(call: Call, chat_ref: Any) -> ChatInfo:
     if chat.bot_status == "left" and not chat.private:
         raise forbidden(_LEFT[chat.type])
     if chat.type == "channel" and chat.bot_status != "administrator":
-        raise bad_request("need administrator rights in the channel chat")
+        refusal = bad_request("need administrator rights in the channel chat")
+        if not chat.rights_refused:
+            # Nobody made the bot an administrator, or it was demoted: the world's doing, the first time.
+            # Posting again before its standing changes is the bot's mistake.
+            refusal.violation = None
+        chat.rights_refused = True
+        raise refusal
     return chat
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.emulator.calls import Call, Handler
-from bot.emulator.errors import bad_request
+from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.objects import full_chat_json, member_json, user_json
 from bot.emulator.state import ChatInfo
 
@@ -20,8 +20,14 @@ def handlers() -> dict[str, Handler]:
 
 
 async def get_chat(call: Call) -> dict[str, Any]:
-    """getChat."""
-    return full_chat_json(_known_chat(call))
+    """getChat. Asking about a chat is how a bot finds out whether it exists (a channel an operator
+    named, say): "chat not found" is an answer here, not the bot's mistake."""
+    try:
+        chat = _known_chat(call)
+    except ApiError as error:
+        error.violation = None
+        raise
+    return full_chat_json(chat)
 
 
 async def get_chat_member(call: Call) -> dict[str, Any]:
@@ -30,7 +36,7 @@ async def get_chat_member(call: Call) -> dict[str, Any]:
     state = call.state
     user_id = call.params["user_id"]
     if user_id == state.bound_bot_id():
-        return member_json(_bot_status(chat), state.bot_user())
+        return member_json(_bot_status(chat), state.bot_user(), channel=chat.type == "channel")
     user = state.users.get(user_id)
     if user is None:
         raise bad_request("user not found")
@@ -40,7 +46,7 @@ async def get_chat_member(call: Call) -> dict[str, Any]:
         status = chat.admins[user_id]
     else:
         status = "member" if user_id in chat.members else "left"
-    return member_json(status, user_json(user))
+    return member_json(status, user_json(user), channel=chat.type == "channel")
 
 
 async def get_chat_administrators(call: Call) -> list[dict[str, Any]]:
@@ -50,12 +56,12 @@ async def get_chat_administrators(call: Call) -> list[dict[str, Any]]:
         raise bad_request("there are no administrators in the private chat")
     state = call.state
     admins = [
-        member_json(status, user_json(state.users[user_id]))
+        member_json(status, user_json(state.users[user_id]), channel=chat.type == "channel")
         for user_id, status in chat.admins.items()
         if user_id in state.users
     ]
     if chat.bot_status == "administrator":
-        admins.append(member_json("administrator", state.bot_user()))
+        admins.append(member_json("administrator", state.bot_user(), channel=chat.type == "channel"))
     return admins
 
 

@@ -29,6 +29,9 @@ NOT_MODIFIED = (
     "current content and reply markup of the message"
 )
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+# "A message can only be deleted if it was sent less than 48 hours ago."
+DELETE_WINDOW_SECONDS = 48 * 3600
+TOO_OLD_TO_DELETE = "message can't be deleted for everyone"
 CALLBACK_TEXT_LIMIT = 200
 CHAT_ACTIONS = frozenset(
     {
@@ -174,7 +177,8 @@ async def edit_message_reply_markup(call: Call) -> dict[str, Any]:
 
 
 async def delete_message(call: Call) -> bool:
-    """deleteMessage: the bot's own messages, and readers' messages in private chats or as an admin."""
+    """deleteMessage: the bot's own messages less than 48 hours old, and readers' messages in private
+    chats or as an admin."""
     state, params = call.state, call.params
     chat = state.chat(params["chat_id"])
     if chat is None:
@@ -182,6 +186,8 @@ async def delete_message(call: Call) -> bool:
     key = (chat.id, params["message_id"])
     message = state.bot_message(*key)
     if message is not None:
+        if state.clock() - message.time >= DELETE_WINDOW_SECONDS:
+            raise bad_request(TOO_OLD_TO_DELETE)
         message.deleted = True
         return True
     if key in state.incoming:

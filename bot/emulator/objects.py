@@ -111,14 +111,17 @@ def reply_target(state: EmulatorState, chat_id: int, message_id: int) -> dict[st
     return message_json(state, sent, with_reply=False) if sent is not None else None
 
 
-def member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ``ChatMember`` of the given status ("creator", "administrator", "member", "left", "kicked")."""
+def member_json(status: str, user: dict[str, Any], *, channel: bool = False) -> dict[str, Any]:
+    """A ``ChatMember`` of the given status ("creator", "administrator", "member", "left", "kicked");
+    a channel's administrators also have the channel-only rights (posting, editing others' posts)."""
     data: dict[str, Any] = {"status": status, "user": user}
     if status == "creator":
         data["is_anonymous"] = False
     elif status == "administrator":
         data.update(can_be_edited=False, is_anonymous=False)
         data.update({right: True for right in ADMIN_RIGHTS})
+        if channel:
+            data.update(can_post_messages=True, can_edit_messages=True)
     elif status == "kicked":
         data["until_date"] = 0
     return data

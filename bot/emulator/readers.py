@@ -213,14 +213,14 @@ def bot_membership(
     new_chat = chat_id not in state.chats
     chat = ensure_chat(state, chat_id, chat_type, title=chat_title, user=user)
     old = "left" if new_chat and not chat.private else chat.bot_status
-    chat.bot_status = status
+    chat.bot_status, chat.rights_refused = status, False
     bot = state.bot_user()
     payload = {
         "chat": chat_json(chat),
         "from": user_json(user),
         "date": state.now_date(),
-        "old_chat_member": member_json(old, bot),
-        "new_chat_member": member_json(status, bot),
+        "old_chat_member": member_json(old, bot, channel=chat.type == "channel"),
+        "new_chat_member": member_json(status, bot, channel=chat.type == "channel"),
     }
     return state.push_update("my_chat_member", payload)
 

@@ -155,7 +155,7 @@ class BotApiEmulator:
         chat.is_forum = chat.is_forum or is_forum
         chat.threads.update(threads or ())
         if bot_status is not None:
-            chat.bot_status = bot_status
+            chat.bot_status, chat.rights_refused = bot_status, False
         return chat
 
     def set_admins(self, chat_id: int, admin_ids: list[int], *, creator_id: int | None = None) -> None:

@@ -67,6 +67,9 @@ class ChatInfo:
     is_forum: bool = False
     threads: set[int] = field(default_factory=set)
     bot_status: str = "member"
+    # A post was refused for lack of rights since ``bot_status`` last changed: refusing another one means
+    # the bot ignored the first refusal (a violation), rather than that nobody made it an administrator.
+    rights_refused: bool = False
     admins: dict[int, str] = field(default_factory=dict)
     members: set[int] = field(default_factory=set)
     last_message_id: int = 0

@@ -16,13 +16,13 @@ from storage.chats import forget_chat
 
 async def stop(update: Update, context: NewsContext) -> None:
     """Ask before deleting the chat's data."""
-    texts = texts_of(update)
+    texts = await texts_of(update, context)
     await reply(update, texts.stop_confirm, stop_keyboard(texts))
 
 
 async def on_confirm(update: Update, context: NewsContext) -> None:
     """The answer to /stop: delete everything, or nothing."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, ConfirmStop):

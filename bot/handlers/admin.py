@@ -27,7 +27,7 @@ async def stats(update: Update, context: NewsContext) -> None:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     async with deps.db.read() as session:
         figures = await bot_stats(session, midnight)
-    await reply(update, stats_text(figures, texts_of(update)))
+    await reply(update, stats_text(figures, await texts_of(update, context)))
 
 
 async def reload(update: Update, context: NewsContext) -> None:
@@ -35,7 +35,7 @@ async def reload(update: Update, context: NewsContext) -> None:
     if not is_admin(update, context):
         await unknown_command(update, context)
         return
-    texts = texts_of(update)
+    texts = await texts_of(update, context)
     resync = context.deps.resync
     if resync is None:
         await reply(update, texts.reload_busy)

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.commands import Command
 from bot.context import NewsContext, texts_of
+from bot.destinations import thread_of
 from bot.handlers.topics import command_argument, lookup_problems
 from bot.render import articles_text, escape, shorten
 from bot.replies import reply
@@ -27,7 +28,7 @@ def parse_latest(argument: str) -> tuple[int, str]:
 
 async def latest(update: Update, context: NewsContext) -> None:
     """The newest articles of the chat's topics, or of one named topic."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     if chat is None:
         return
     count, topic_name = parse_latest(command_argument(update))
@@ -43,7 +44,8 @@ async def latest(update: Update, context: NewsContext) -> None:
             articles = await latest_articles(session, now, limit=count, topic_id=topic.id)
             header = texts.latest_topic_header.format(topic=escape(topic.name))
         else:
-            articles = await latest_articles(session, now, limit=count, chat_id=chat.id)
+            thread = thread_of(update.effective_message)
+            articles = await latest_articles(session, now, limit=count, chat_id=chat.id, thread_id=thread)
             header = texts.latest_header
             if not articles:
                 await reply(update, texts.no_topics_followed)
@@ -56,7 +58,7 @@ async def latest(update: Update, context: NewsContext) -> None:
 
 async def search(update: Update, context: NewsContext) -> None:
     """Articles whose title or excerpt match the words, best match first."""
-    texts = texts_of(update)
+    texts = await texts_of(update, context)
     query = command_argument(update)
     if not query:
         await reply(update, texts.search_usage)
@@ -74,6 +76,6 @@ async def search(update: Update, context: NewsContext) -> None:
 
 def commands() -> list[Command]:
     return [
-        Command("latest", "newest articles: /latest [n] [topic]", latest),
-        Command("search", "find articles: /search words", search),
+        Command("latest", "newest articles: /latest [n] [topic]", latest, for_everyone=True),
+        Command("search", "find articles: /search words", search, for_everyone=True),
     ]

@@ -5,18 +5,19 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import SetPreference, matches
+from bot.callbacks import AUTO_LANGUAGE, SetLanguage, SetPreference, matches
 from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of
+from bot.context import NewsContext, chosen_texts, register_sender, texts_of
 from bot.handlers.topics import tapped
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
+from bot.texts import LANGUAGES
 from storage.chats import get_preferences, update_preferences
 
 
 async def show_settings(update: Update, context: NewsContext) -> None:
     """The settings menu with the chat's current choices."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     if chat is None:
         return
     async with context.deps.db.read() as session:
@@ -26,7 +27,7 @@ async def show_settings(update: Update, context: NewsContext) -> None:
 
 async def on_preference(update: Update, context: NewsContext) -> None:
     """A settings button: store the choice and redraw the menu."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, SetPreference):
@@ -44,9 +45,35 @@ async def on_preference(update: Update, context: NewsContext) -> None:
     await edit_in_place(query, texts.settings_header, settings_keyboard(preferences, texts))
 
 
+async def on_language(update: Update, context: NewsContext) -> None:
+    """The language row: store the choice (``auto``: Telegram's language) and redraw the menu in it."""
+    query = update.callback_query
+    action = tapped(query)
+    chat = update.effective_chat
+    if query is None or chat is None or not isinstance(action, SetLanguage):
+        return
+    if action.language != AUTO_LANGUAGE and action.language not in LANGUAGES:
+        await query.answer((await texts_of(update, context)).toast_stale)
+        return
+    choice = None if action.language == AUTO_LANGUAGE else action.language
+    deps = context.deps
+    async with deps.db.write() as session:
+        await register_sender(session, update, deps.clock())
+        preferences = await update_preferences(session, chat.id, language=choice)
+    # The answer and the redrawn menu are already in the new language.
+    texts = context.texts = chosen_texts(update, choice)
+    await query.answer(texts.toast_saved)
+    await edit_in_place(query, texts.settings_header, settings_keyboard(preferences, texts))
+
+
 def commands() -> list[Command]:
-    return [Command("settings", "quality, previews and notifications", show_settings)]
+    return [
+        Command("settings", "quality, previews, notifications and language", show_settings, for_everyone=True)
+    ]
 
 
 def button_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
-    return [CallbackQueryHandler(on_preference, pattern=matches(SetPreference))]
+    return [
+        CallbackQueryHandler(on_preference, pattern=matches(SetPreference)),
+        CallbackQueryHandler(on_language, pattern=matches(SetLanguage)),
+    ]

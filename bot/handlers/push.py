@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import MaybeInaccessibleMessage, Message, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import Mute, Refollow, matches
 from bot.context import NewsContext, texts_of
+from bot.destinations import thread_of
 from bot.handlers.topics import tapped
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
@@ -14,14 +15,9 @@ from storage.deliveries import followed_topic_ids, load_push_article
 from storage.subscriptions import get_topic, subscribe, unsubscribe
 
 
-def thread_of(message: MaybeInaccessibleMessage | None) -> int:
-    """The forum thread a tapped message is in (0: none)."""
-    return (message.message_thread_id or 0) if isinstance(message, Message) else 0
-
-
 async def on_mute(update: Update, context: NewsContext) -> None:
     """Unfollow the pushed article's topic (asking which when several are followed), offering Undo."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, Mute):
@@ -53,7 +49,7 @@ async def on_mute(update: Update, context: NewsContext) -> None:
 
 async def on_refollow(update: Update, context: NewsContext) -> None:
     """Undo a mute: follow the topic again."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, Refollow):

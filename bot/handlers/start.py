@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
+from bot.destinations import thread_of
 from bot.handlers.topics import topics_page
 from bot.render import help_text
 from bot.replies import reply
@@ -18,16 +20,17 @@ from storage.subscriptions import followed_topics
 
 async def start(update: Update, context: NewsContext) -> None:
     """Greet the reader, register the chat (reactivating a returning one) and show the topics."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     if chat is None:
         return
     deps = context.deps
+    thread = thread_of(update.effective_message)
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
-        returning = bool(await followed_topics(session, chat.id, deps.clock()))
+        returning = bool(await followed_topics(session, chat.id, deps.clock(), thread))
     # The greeting stands alone: the topics message below it is redrawn on every tap.
     await reply(update, texts.welcome_back if returning else texts.welcome)
-    text, markup = await topics_page(context, chat.id, 0, texts)
+    text, markup = await topics_page(context, chat.id, 0, texts, thread)
     await reply(update, text, markup)
 
 
@@ -36,28 +39,32 @@ def help_command(commands: Sequence[Command]) -> Command:
 
     async def show_help(update: Update, context: NewsContext) -> None:
         """List every command with one line each."""
-        await reply(update, help_text(listed, texts_of(update)))
+        await reply(update, help_text(listed, await texts_of(update, context)))
 
-    return Command("help", "what I can do", show_help)
+    return Command("help", "what I can do", show_help, for_everyone=True)
 
 
 async def unknown_command(update: Update, context: NewsContext) -> None:
     """Any command the bot does not have (or that the sender may not use)."""
-    await reply(update, texts_of(update).unknown_command)
+    await reply(update, (await texts_of(update, context)).unknown_command)
 
 
 async def plain_text(update: Update, context: NewsContext) -> None:
     """Plain text in a private chat gets a hint, never silence."""
-    await reply(update, texts_of(update).plain_text)
+    await reply(update, (await texts_of(update, context)).plain_text)
 
 
 async def membership_changed(update: Update, context: NewsContext) -> None:
-    """The reader blocked (kicked) the bot: stop pushing to the chat until it comes back."""
+    """The reader blocked (kicked) the bot: stop pushing to the chat until it comes back. In a channel of
+    channels.yaml: pushes pause while the bot may not post there, and resume when it may again."""
     change = update.my_chat_member
     if change is None:
         return
     deps = context.deps
     status = change.new_chat_member.status
+    if change.chat.type == ChatType.CHANNEL and deps.channels is not None:
+        await deps.channels.bot_status_changed(change.chat, change.new_chat_member)
+        return
     async with deps.db.write() as session:
         if status in (ChatMember.BANNED, ChatMember.LEFT):
             await mark_blocked(session, change.chat.id, deps.clock())

@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, matches, unpack
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
+from bot.destinations import thread_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
@@ -36,21 +37,31 @@ def topic_names(argument: str) -> list[str]:
 
 
 async def topics_page(
-    context: NewsContext, chat_id: int, page: int, texts: Texts
+    context: NewsContext, chat_id: int, page: int, texts: Texts, thread_id: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The /topics message: header and one page of the keyboard."""
+    """The /topics message of a destination (chat, forum topic): header and one page of the keyboard."""
     deps = context.deps
     now = deps.clock()
     async with deps.db.read() as session:
         choices, total = await list_topic_choices(
-            session, chat_id, offset=page * TOPICS_PER_PAGE, limit=TOPICS_PER_PAGE, now=now
+            session,
+            chat_id,
+            offset=page * TOPICS_PER_PAGE,
+            limit=TOPICS_PER_PAGE,
+            thread_id=thread_id,
+            now=now,
         )
         if not choices and total:
             page = clamp_page(page, total)
             choices, total = await list_topic_choices(
-                session, chat_id, offset=page * TOPICS_PER_PAGE, limit=TOPICS_PER_PAGE, now=now
+                session,
+                chat_id,
+                offset=page * TOPICS_PER_PAGE,
+                limit=TOPICS_PER_PAGE,
+                thread_id=thread_id,
+                now=now,
             )
-        followed = len(await followed_topics(session, chat_id, now))
+        followed = len(await followed_topics(session, chat_id, now, thread_id))
     if not total:
         return texts.topics_empty, None
     return texts.topics_header.format(followed=followed), topics_keyboard(choices, page, total)
@@ -60,7 +71,9 @@ async def show_topics(update: Update, context: NewsContext) -> None:
     """Every topic with its article count; tap to follow or unfollow."""
     if update.effective_chat is None:
         return
-    text, markup = await topics_page(context, update.effective_chat.id, 0, texts_of(update))
+    thread = thread_of(update.effective_message)
+    texts = await texts_of(update, context)
+    text, markup = await topics_page(context, update.effective_chat.id, 0, texts, thread)
     await reply(update, text, markup)
 
 
@@ -69,7 +82,7 @@ def lookup_problems(lookup: TopicLookup, texts: Texts) -> list[str]:
     for name, suggestions in lookup.unknown:
         line = texts.unknown_topic.format(name=escape(name))
         if suggestions:
-            line += " " + texts.did_you_mean.format(suggestions=quoted_names(suggestions))
+            line += " " + texts.did_you_mean.format(suggestions=quoted_names(suggestions, texts))
         lines.append(line)
     return lines
 
@@ -89,12 +102,13 @@ def outcome(lookup: TopicLookup, changed: list[int], done: str, unchanged: str, 
 
 async def subscribe_command(update: Update, context: NewsContext) -> None:
     """Follow the named topics (comma-separated); no argument shows the keyboard."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     names = topic_names(command_argument(update))
+    thread = thread_of(update.effective_message)
     if chat is None:
         return
     if not names:
-        text, markup = await topics_page(context, chat.id, 0, texts)
+        text, markup = await topics_page(context, chat.id, 0, texts, thread)
         await reply(update, f"{texts.subscribe_usage}\n\n{text}", markup)
         return
     deps = context.deps
@@ -103,40 +117,44 @@ async def subscribe_command(update: Update, context: NewsContext) -> None:
         added: list[int] = []
         if lookup.found:
             await register_sender(session, update, deps.clock())
-            added = await subscribe(session, chat.id, [t.id for t in lookup.found], deps.clock())
+            added = await subscribe(session, chat.id, [t.id for t in lookup.found], deps.clock(), thread)
     await reply(update, outcome(lookup, added, texts.subscribed, texts.already_subscribed, texts))
 
 
 async def unsubscribe_command(update: Update, context: NewsContext) -> None:
     """Unfollow the named topics, or ``all``; no argument shows the keyboard."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     argument = command_argument(update)
+    thread = thread_of(update.effective_message)
     if chat is None:
         return
     deps = context.deps
     if argument.casefold() == "all":
         async with deps.db.write() as session:
-            await unsubscribe(session, chat.id, None)
+            await unsubscribe(session, chat.id, None, thread)
         await reply(update, texts.unsubscribed_all)
         return
     names = topic_names(argument)
     if not names:
-        text, markup = await topics_page(context, chat.id, 0, texts)
+        text, markup = await topics_page(context, chat.id, 0, texts, thread)
         await reply(update, f"{texts.unsubscribe_usage}\n\n{text}", markup)
         return
     async with deps.db.write() as session:
         lookup = await resolve_topics(session, names, deps.clock())
-        removed = await unsubscribe(session, chat.id, [t.id for t in lookup.found]) if lookup.found else []
+        found = [t.id for t in lookup.found]
+        removed = await unsubscribe(session, chat.id, found, thread) if found else []
     await reply(update, outcome(lookup, removed, texts.unsubscribed, texts.not_subscribed, texts))
 
 
 async def my_topics(update: Update, context: NewsContext) -> None:
     """The chat's topics, each with a one-tap unsubscribe button."""
-    chat, texts = update.effective_chat, texts_of(update)
+    chat, texts = update.effective_chat, await texts_of(update, context)
     if chat is None:
         return
     async with context.deps.db.read() as session:
-        topics = await followed_topics(session, chat.id, context.deps.clock())
+        topics = await followed_topics(
+            session, chat.id, context.deps.clock(), thread_of(update.effective_message)
+        )
     if not topics:
         await reply(update, texts.no_topics_followed)
         return
@@ -149,7 +167,7 @@ def tapped(query: CallbackQuery | None) -> CallbackData | None:
 
 async def on_toggle(update: Update, context: NewsContext) -> None:
     """A topic button: toggle, toast, and redraw the same page."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, ToggleTopic):
@@ -161,40 +179,42 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
+    thread = thread_of(query.message)
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
-        now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock())
+        now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock(), thread)
     toast = texts.toast_subscribed if now_following else texts.toast_unsubscribed
     await query.answer(toast.format(topic=topic.name))
-    text, markup = await topics_page(context, chat.id, action.page, texts)
+    text, markup = await topics_page(context, chat.id, action.page, texts, thread)
     await edit_in_place(query, text, markup)
 
 
 async def on_page(update: Update, context: NewsContext) -> None:
     """◀ / ▶: show another page of topics."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, TopicsPage):
         return
     await query.answer()
-    text, markup = await topics_page(context, chat.id, action.page, texts)
+    text, markup = await topics_page(context, chat.id, action.page, texts, thread_of(query.message))
     await edit_in_place(query, text, markup)
 
 
 async def on_unfollow(update: Update, context: NewsContext) -> None:
     """✖ in /mytopics: unfollow and redraw the list."""
-    query, texts = update.callback_query, texts_of(update)
+    query, texts = update.callback_query, await texts_of(update, context)
     action = tapped(query)
     chat = update.effective_chat
     if query is None or chat is None or not isinstance(action, Unfollow):
         return
     deps = context.deps
+    thread = thread_of(query.message)
     async with deps.db.write() as session:
-        await unsubscribe(session, chat.id, [action.topic_id])
+        await unsubscribe(session, chat.id, [action.topic_id], thread)
     async with deps.db.read() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
-        remaining = await followed_topics(session, chat.id, deps.clock())
+        remaining = await followed_topics(session, chat.id, deps.clock(), thread)
     await query.answer(texts.toast_unsubscribed.format(topic=topic.name) if topic else texts.toast_topic_gone)
     if remaining:
         await edit_in_place(query, texts.mytopics_header, followed_keyboard(remaining))
@@ -204,10 +224,10 @@ async def on_unfollow(update: Update, context: NewsContext) -> None:
 
 def commands() -> list[Command]:
     return [
-        Command("topics", "pick the topics you follow", show_topics),
+        Command("topics", "pick the topics you follow", show_topics, for_everyone=True),
         Command("subscribe", "follow topics: /subscribe AI, Space", subscribe_command),
         Command("unsubscribe", "unfollow topics, or all of them", unsubscribe_command),
-        Command("mytopics", "the topics you follow", my_topics),
+        Command("mytopics", "the topics you follow", my_topics, for_everyone=True),
     ]
 
 

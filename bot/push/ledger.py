@@ -17,18 +17,18 @@ FLUSH_SECONDS = 0.01
 
 
 class SentLedger:
-    """Collects (delivery id, message id) pairs and commits them together, every few milliseconds."""
+    """Collects (delivery id, message id, message kind) and commits them together, every few milliseconds."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
-        self._pending: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._pending: list[tuple[int, int, str, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def record(self, delivery_id: int, message_id: int) -> None:
-        """Return once the row is committed as sent."""
+    async def record(self, delivery_id: int, message_id: int, kind: str) -> None:
+        """Return once the row is committed as sent (``kind``: photo or text, for corrections)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((delivery_id, message_id, done))
+        self._pending.append((delivery_id, message_id, kind, done))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush())
         await done
@@ -40,12 +40,12 @@ class SentLedger:
             batch, self._pending = self._pending, []
             try:
                 async with self.db.write() as session:
-                    await mark_sent_many(session, [(d, m) for d, m, _ in batch], self.clock())
+                    await mark_sent_many(session, [(d, m, k) for d, m, k, _ in batch], self.clock())
             except Exception as error:
-                for _, _, done in batch:
+                for *_, done in batch:
                     if not done.done():
                         done.set_exception(error)
                 continue
-            for _, _, done in batch:
+            for *_, done in batch:
                 if not done.done():
                     done.set_result(None)

@@ -26,6 +26,9 @@ from bot.pacing import SendPolicy
 # The worker takes the pacing slot itself, before its last check of the row, so the limiter must not.
 PUSH = SendPolicy(retries=0, push=True, paced=False)
 
+# Edits and deletes of sent messages (corrections) are paced by the correction worker itself.
+CORRECTION = SendPolicy(retries=0, paced=False)
+
 # 400 descriptions that mean "Telegram could not use this image" (PTB capitalises them; compare folded).
 PHOTO_REFUSALS = (
     "wrong type of the web page content",
@@ -37,15 +40,33 @@ PHOTO_REFUSALS = (
     "too large",
     "file is too big",
 )
+# 400 descriptions that mean "the bot may not post in this chat" (a channel or group where it is not an
+# administrator, or lacks the right to send, or a chat that is gone): the chat is closed to it, as on a 403.
+NO_RIGHTS = (
+    "not enough rights",
+    "need administrator rights",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "chat not found",
+)
+# 400 descriptions that mean "that message is past changing": deleted by the reader, too old to delete.
+MESSAGE_GONE = (
+    "message to edit not found",
+    "message to delete not found",
+    "message can't be edited",
+    "message can't be deleted",
+)
 
 
 class Failure(Enum):
-    BLOCKED = "blocked"  # 403: the reader blocked the bot, or it was removed from the chat
+    BLOCKED = "blocked"  # 403: the reader blocked the bot, or it was removed; 400: it may not post there
     PHOTO_REFUSED = "photo refused"  # 400 about the image: fall back to text
     MIGRATED = "migrated"  # the group became a supergroup with a new id
     RATE_LIMITED = "rate limited"  # 429: wait retry_after
     TRANSIENT = "transient"  # 5xx, timeouts, network: retry with backoff
     PERMANENT = "permanent"  # any other 400: record, never retry
+    UNCHANGED = "unchanged"  # an edit to what the message already says: done
+    GONE = "gone"  # the message to edit or delete is no longer there, or can no longer be deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +94,12 @@ def classify(error: TelegramError, *, photo: bool) -> SendFailure:
         folded = error.message.casefold()
         if photo and any(refusal in folded for refusal in PHOTO_REFUSALS):
             return SendFailure(Failure.PHOTO_REFUSED, error.message)
+        if any(refusal in folded for refusal in NO_RIGHTS):
+            return SendFailure(Failure.BLOCKED, error.message)
+        if "message is not modified" in folded:
+            return SendFailure(Failure.UNCHANGED, error.message)
+        if any(gone in folded for gone in MESSAGE_GONE):
+            return SendFailure(Failure.GONE, error.message)
         return SendFailure(Failure.PERMANENT, error.message)
     if isinstance(error, TimedOut | NetworkError):
         return SendFailure(Failure.TRANSIENT, error.message or type(error).__name__)
@@ -118,6 +145,22 @@ class Messenger(Protocol):
         silent: bool,
         preview: LinkPreviewOptions,
     ) -> Sent: ...
+
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, keyboard: InlineKeyboardMarkup
+    ) -> None: ...
+
+    async def edit_text(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        keyboard: InlineKeyboardMarkup,
+        *,
+        preview: LinkPreviewOptions,
+    ) -> None: ...
+
+    async def delete(self, chat_id: int, message_id: int) -> None: ...
 
 
 class TelegramMessenger:
@@ -173,6 +216,42 @@ class TelegramMessenger:
                 rate_limit_args=PUSH,
             )
         return Sent(message.message_id)
+
+    async def edit_caption(
+        self, chat_id: int, message_id: int, caption: str, keyboard: InlineKeyboardMarkup
+    ) -> None:
+        # The keyboard goes with every edit: an edit without reply_markup removes it.
+        with refused_as_failure(photo=False):
+            await self.bot.edit_message_caption(
+                chat_id=chat_id,
+                message_id=message_id,
+                caption=caption,
+                reply_markup=keyboard,
+                rate_limit_args=CORRECTION,
+            )
+
+    async def edit_text(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        keyboard: InlineKeyboardMarkup,
+        *,
+        preview: LinkPreviewOptions,
+    ) -> None:
+        with refused_as_failure(photo=False):
+            await self.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=keyboard,
+                link_preview_options=preview,
+                rate_limit_args=CORRECTION,
+            )
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        with refused_as_failure(photo=False):
+            await self.bot.delete_message(chat_id, message_id, rate_limit_args=CORRECTION)
 
 
 def largest_photo(message: Message) -> str | None:

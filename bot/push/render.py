@@ -104,7 +104,7 @@ def render_digest(items: Sequence[DigestItem], texts: Texts) -> list[str]:
     parts: list[list[str]] = []
     used = 0
     for item in items:
-        line = _digest_line(item, budget, texts)
+        line = digest_line(item, budget, texts)
         size = visible_length(line)
         if parts and used + 1 + size <= budget:  # 1: the newline before the line
             parts[-1].append(line)
@@ -210,7 +210,8 @@ def _related_label(item: RelatedSummary) -> str:
     return shorten(title, MAX_RELATED_LABEL - len(suffix)) + suffix
 
 
-def _digest_line(item: DigestItem, budget: int, texts: Texts) -> str:
+def digest_line(item: DigestItem, budget: int, texts: Texts) -> str:
+    """``• TITLE — SOURCE, DATE``, the title cut so the line's visible length stays within ``budget``."""
     date = texts.digest_date.format(**_date_fields(item.published_at, texts))
     source = shorten(item.provider_name or "", MAX_SOURCE_CHARS)
     details = f"{escape(source)}, {date}" if source else date

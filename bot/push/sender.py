@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions
 
+from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_digest, render_push
-from bot.texts import Texts
+from bot.texts import texts_for
 from storage.database import Database
 from storage.deliveries import Check, Destination, load_push_article, remember_file_id, remember_image_failure
 from storage.records import DigestItem, PushArticle
@@ -16,6 +18,14 @@ from storage.records import DigestItem, PushArticle
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PushSent:
+    """A push Telegram accepted: its message id, and whether it became a photo or a text message."""
+
+    message_id: int
+    kind: str  # photo | text (Delivery.message_kind: what a correction edits)
 
 
 class ArticleCache:
@@ -40,22 +50,23 @@ class ArticleCache:
 
 
 class PushSender:
-    """Turns a checked push into Telegram calls; raises ``SendFailure`` when Telegram refuses."""
+    """Turns a checked push into Telegram calls, in the chat's language; raises ``SendFailure`` when
+    Telegram refuses."""
 
-    def __init__(self, db: Database, messenger: Messenger, articles: ArticleCache, texts: Texts) -> None:
+    def __init__(self, db: Database, messenger: Messenger, articles: ArticleCache) -> None:
         self.db = db
         self.messenger = messenger
         self.articles = articles
-        self.texts = texts
 
-    async def send(self, destination: Destination, article: PushArticle, check: Check) -> int:
-        """Send the article; returns the message id."""
+    async def send(self, destination: Destination, article: PushArticle, check: Check) -> PushSent:
+        """Send the article; returns the message and its kind."""
         chat, thread = destination
         preferences = check.preferences
+        texts = texts_for(check.language)
         image_url = article.image_url
         if preferences.image_previews and image_url:
             photo = article.image_file_id or image_url
-            message = render_push(article, check.followed, self.texts, as_caption=True)
+            message = render_push(article, check.followed, texts, as_caption=True)
             try:
                 sent = await self.messenger.send_photo(
                     chat, thread, photo, message.html, message.keyboard, silent=preferences.silent
@@ -70,8 +81,8 @@ class PushSender:
                     async with self.db.write() as session:
                         await remember_file_id(session, article.id, image_url, sent.photo_file_id)
                     await self.articles.get(article.id, fresh=True)
-                return sent.message_id
-        message = render_push(article, check.followed, self.texts, as_caption=False)
+                return PushSent(sent.message_id, "photo")
+        message = render_push(article, check.followed, texts, as_caption=False)
         sent = await self.messenger.send_text(
             chat,
             thread,
@@ -80,7 +91,7 @@ class PushSender:
             silent=preferences.silent,
             preview=link_preview(article, preferences.image_previews),
         )
-        return sent.message_id
+        return PushSent(sent.message_id, "text")
 
     async def _image_refused(self, article: PushArticle, failure: SendFailure) -> None:
         assert article.image_url is not None
@@ -88,8 +99,13 @@ class PushSender:
         async with self.db.write() as session:
             await remember_image_failure(session, article.id, article.image_url, failure.description)
 
-    def digest_parts(self, items: list[DigestItem]) -> list[str]:
-        return render_digest(items, self.texts)
+    def digest_parts(
+        self, items: list[DigestItem], language: str | None, headings: dict[int, str] | None = None
+    ) -> list[str]:
+        """A burst's flat digest; with ``headings`` (held rows), the articles listed per topic."""
+        if headings is not None:
+            return render_held_digest(group_by_topic(items, headings), texts_for(language))
+        return render_digest(items, texts_for(language))
 
     async def send_digest_part(self, destination: Destination, text: str, *, silent: bool) -> int:
         chat, thread = destination

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,6 @@ from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
 from bot.push.senders import SenderFleet
-from bot.texts import Texts, texts_for
 from storage.claims import still_leased
 from storage.database import Database
 from storage.deliveries import (
@@ -47,6 +46,7 @@ from storage.deliveries import (
     reschedule,
 )
 from storage.fanout import due_jobs, expand_batch
+from storage.schedules import digest_headings
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,13 @@ class DeliveryWorker:
         settings: DeliverySettings,
         *,
         clock: Clock,
-        texts: Texts | None = None,
         metrics: Metrics | None = None,
         on_failed: Callable[[str], None] | None = None,
         fleet: SenderFleet | None = None,
     ) -> None:
         self.on_failed = on_failed
+        # Told (chat id, Telegram's words) when a chat is closed to the bot: blocked, or no right to post.
+        self.on_blocked: Callable[[int, str], Awaitable[None]] | None = None
         # Leases on chats and this process's share of the push rate (``join``-ed before ``start``). The
         # lone sender SQLite allows owns the whole queue: it leases nothing.
         self.fleet = fleet
@@ -94,7 +95,7 @@ class DeliveryWorker:
         self.settings = settings
         self.clock = clock
         self.articles = ArticleCache(db)
-        self.sender = PushSender(db, messenger, self.articles, texts or texts_for(None))
+        self.sender = PushSender(db, messenger, self.articles)
         self.ledger = SentLedger(db, clock)
         self.last_success: datetime | None = None
         self._wake = asyncio.Event()
@@ -179,6 +180,7 @@ class DeliveryWorker:
                 finished = result.finished
                 if result.skipped:
                     log.info("article %d not pushed: %s", article_id, result.skipped)
+                self.metrics.count_delivery("skipped", result.filtered)
         if jobs:
             self._backlog.clear()
 
@@ -208,7 +210,7 @@ class DeliveryWorker:
             head = self._backlog.popleft()
             if head.destination in self._busy or self._stopping.is_set():
                 continue
-            if head.waiting > self.settings.digest_threshold:
+            if head.waiting > self.settings.digest_threshold or head.held:
                 self._spawn(head.destination, self._send_digest(head.destination))
                 continue
             article = await self.articles.get(head.article_id)
@@ -245,7 +247,7 @@ class DeliveryWorker:
                     )
                     self._first_photos.difference_update(head.article_id for head in lost)
                     heads = [head for head in heads if head.chat_id in mine]
-            checks = await check_many(session, [head.delivery_id for head in heads])
+            checks = await check_many(session, [head.delivery_id for head in heads], self.clock())
         unwanted = [head for head in heads if head.delivery_id not in checks]
         if unwanted:
             async with self.db.write() as session:
@@ -277,11 +279,11 @@ class DeliveryWorker:
             if article is None:
                 return
             try:
-                message_id = await self.sender.send(head.destination, article, check)
+                sent = await self.sender.send(head.destination, article, check)
             except SendFailure as failure:
                 await self._failed(head, failure)
                 return
-            await self.ledger.record(head.delivery_id, message_id)
+            await self.ledger.record(head.delivery_id, sent.message_id, sent.kind)
             self.metrics.count_delivery("sent")
             self.last_success = self.clock()
         except Exception:
@@ -290,7 +292,8 @@ class DeliveryWorker:
             self._first_photos.discard(head.article_id)
 
     async def _send_digest(self, destination: Destination) -> None:
-        """Too many pushes waiting for one destination: one digest message instead (split when long)."""
+        """Too many pushes waiting for one destination, or pushes held for a digest (quiet hours, a daily
+        digest) now due: one digest message for all that is due there (split when long)."""
         try:
             await self._pause_if_rate_limited()
             await self.pacer.wait(destination[0], push=True)
@@ -298,9 +301,10 @@ class DeliveryWorker:
                 queue = await destination_queue(session, destination, self.clock())
                 if self.owner is not None and not await still_leased(session, self.owner, [destination[0]]):
                     return
-                checks = await check_many(session, [p.delivery_id for p in queue])
+                checks = await check_many(session, [p.delivery_id for p in queue], self.clock())
                 wanted = [p for p in queue if p.delivery_id in checks]
                 items = await digest_items(session, [p.article_id for p in wanted])
+                headings = await digest_headings(session, [p.delivery_id for p in wanted])
             unwanted = [p.delivery_id for p in queue if p.delivery_id not in checks]
             if unwanted:
                 async with self.db.write() as session:
@@ -309,8 +313,9 @@ class DeliveryWorker:
             if not wanted:
                 return
             silent = checks[wanted[0].delivery_id].preferences.silent
+            language = checks[wanted[0].delivery_id].language
             sent_ids: list[int] = []
-            for number, part in enumerate(self.sender.digest_parts(items)):
+            for number, part in enumerate(self.sender.digest_parts(items, language, headings)):
                 if number:
                     await self.pacer.wait(destination[0], push=True)
                 try:
@@ -340,11 +345,14 @@ class DeliveryWorker:
         self.metrics.count_send_failure(failure.kind.value)
         if failure.kind is Failure.RATE_LIMITED:
             self.metrics.count_rate_limited()
-        async with self.db.write() as session:
-            if failure.kind is Failure.BLOCKED:
+        if failure.kind is Failure.BLOCKED:
+            async with self.db.write() as session:
                 await block_chat(session, head.chat_id, now, str(failure))
-                self.metrics.count_delivery("blocked")
-                return
+            self.metrics.count_delivery("blocked")
+            if self.on_blocked is not None:
+                await self.on_blocked(head.chat_id, failure.description)
+            return
+        async with self.db.write() as session:
             if failure.kind is Failure.MIGRATED and failure.new_chat_id is not None:
                 await migrate_chat(session, head.chat_id, failure.new_chat_id, now)
                 self._backlog.clear()  # the rows now belong to the new chat id: read again

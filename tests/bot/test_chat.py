@@ -158,6 +158,12 @@ async def test_settings_persist_across_a_restart(
             "Quality ≥ 70",
             "Image previews: on",
             "Silent notifications: off",
+            "✅ 🌐 Automatic",
+            "English",
+            "Deutsch",
+            "🔍 Keyword filters",
+            "🌙 Quiet hours",
+            "📰 Daily digest",
         ]
         await reader.tap(menu, "≥ 70")
         await reader.tap(reader.current(menu), "Silent")
@@ -174,6 +180,12 @@ async def test_settings_persist_across_a_restart(
             "✅ Quality ≥ 70",
             "Image previews: off",
             "Silent notifications: on",
+            "✅ 🌐 Automatic",
+            "English",
+            "Deutsch",
+            "🔍 Keyword filters",
+            "🌙 Quiet hours",
+            "📰 Daily digest",
         ]
     finally:
         await restarted.stop()

@@ -45,6 +45,19 @@ def test_every_problem_is_reported_at_once() -> None:
     ]
 
 
+def test_corrections_are_opt_in_with_a_window_like_push_max_age() -> None:
+    default = Settings.from_env({})
+    assert (default.corrections, default.correction_window) == (False, timedelta(hours=48))
+    settings = Settings.from_env({"CORRECTIONS": "true", "CORRECTION_WINDOW": "90m"})
+    assert (settings.corrections, settings.correction_window) == (True, timedelta(minutes=90))
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"CORRECTIONS": "sometimes", "CORRECTION_WINDOW": "0"})
+    assert sorted(problem.split(":")[0] for problem in raised.value.problems) == [
+        "CORRECTIONS",
+        "CORRECTION_WINDOW",
+    ]
+
+
 def test_durations() -> None:
     assert parse_duration("90") == timedelta(seconds=90)
     assert parse_duration("15m") == timedelta(minutes=15)

@@ -507,6 +507,8 @@ async def test_timeouts_are_retried_and_everything_arrives(
 
 
 async def test_group_upgraded_to_supergroup_gets_its_push_at_the_new_id(pushes: Pushes) -> None:
+    pushes.emulator.add_chat(-4001, "group", title="Team")
+    pushes.emulator.set_admins(-4001, [4001])  # only a group's admins change its topics
     await pushes.emulator.inject_message(
         -4001, "/subscribe AI", chat_type="group", user_id=4001, chat_title="Team"
     )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from storage.chats import forget_chat, get_preferences, mark_blocked, register_chat, update_preferences
+from storage.chats import (
+    chat_language,
+    forget_chat,
+    get_preferences,
+    mark_blocked,
+    register_chat,
+    update_preferences,
+)
 from storage.database import Database
 from storage.models import Chat, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
@@ -94,6 +101,21 @@ async def test_update_preferences_accepts_switches_as_zero_and_one(db: Database)
         )
 
 
+async def test_language_choice_is_kept_with_other_changes_and_reset_to_automatic(db: Database) -> None:
+    async with db.write() as session:
+        await add_chat(session, 42)
+        assert await chat_language(session, 42) is None
+        assert await update_preferences(session, 42, language="de") == Preferences(language="de")
+        await update_preferences(session, 42, silent=True)
+    async with db.read() as session:
+        assert await chat_language(session, 42) == "de"
+        assert await get_preferences(session, 42) == Preferences(silent=True, language="de")
+    async with db.write() as session:
+        assert await update_preferences(session, 42, language=None) == Preferences(silent=True)
+    async with db.read() as session:
+        assert await chat_language(session, 42) is None
+
+
 async def test_update_preferences_without_changes_returns_the_current_ones(db: Database) -> None:
     async with db.write() as session:
         await add_chat(session, 42)
@@ -111,6 +133,10 @@ async def test_update_preferences_without_changes_returns_the_current_ones(db: D
         {"silent": 2},
         {"image_previews": "yes"},
         {"silent": True, "volume": 11},
+        {"language": ""},
+        {"language": 1},
+        {"language": "much-too-long"},
+        {"language": "dé"},
     ],
 )
 async def test_update_preferences_rejects_unknown_settings_and_bad_values(

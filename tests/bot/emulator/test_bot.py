@@ -194,6 +194,50 @@ async def test_edits(emulator: BotApiEmulator, bot: telegram.Bot, reader: int) -
         await bot.delete_message(reader, message.message_id)
 
 
+async def test_caption_edits_and_the_48_hour_delete_limit(
+    emulator: BotApiEmulator, bot: telegram.Bot, reader: int, clock: FakeClock
+) -> None:
+    photo = await bot.send_photo(
+        reader,
+        "https://cdn.example.com/a.jpg",
+        caption="<b>v1</b>",
+        parse_mode=ParseMode.HTML,
+        reply_markup=KEYBOARD,
+    )
+    text = await bot.send_message(reader, "plain")
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=reader, message_id=photo.message_id)
+    with pytest.raises(BadRequest, match="There is no caption in the message to edit"):
+        await bot.edit_message_caption(chat_id=reader, message_id=text.message_id, caption="x")
+    await bot.edit_message_caption(
+        chat_id=reader,
+        message_id=photo.message_id,
+        caption="<b>v2</b>",
+        parse_mode=ParseMode.HTML,
+        reply_markup=KEYBOARD,
+    )
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_caption(
+            chat_id=reader,
+            message_id=photo.message_id,
+            caption="<b>v2</b>",
+            parse_mode=ParseMode.HTML,
+            reply_markup=KEYBOARD,
+        )
+    current = emulator.message(reader, photo.message_id)
+    assert current is not None
+    assert (current.caption, current.raw, current.reply_markup) == ("v2", "<b>v2</b>", KEYBOARD.to_dict())
+    assert [state["caption"] for state in current.history] == ["v1"]
+    # Bots may edit their messages at any age, but delete them only within 48 hours.
+    clock.advance(48 * 3600 - 1)
+    assert await bot.delete_message(reader, text.message_id) is True
+    clock.advance(1)
+    with pytest.raises(BadRequest, match="Message can't be deleted for everyone"):
+        await bot.delete_message(reader, photo.message_id)
+    await bot.edit_message_caption(chat_id=reader, message_id=photo.message_id, caption="v3")
+    assert not current.deleted and current.caption == "v3"
+
+
 async def test_reply_to_a_reader(emulator: BotApiEmulator, bot: telegram.Bot) -> None:
     injected = await emulator.inject_message(42, "/news")
     reply = await bot.send_message(
