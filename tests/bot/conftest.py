@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +14,9 @@ from bot.config import Settings
 from bot.emulator import BotApiEmulator, CallbackRecord, EmulatorLimits, SentMessage
 from bot.runtime import BotRuntime
 from tests.articles import article_text
+
+if TYPE_CHECKING:
+    from tests.bot.pushes import Clock, Pushes
 
 TOKEN = "123456:TEST-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 ADMIN = 4242
@@ -185,3 +188,32 @@ def refused(emulator: BotApiEmulator) -> list[Any]:
         for call in emulator.calls()
         if call.status >= 400 and not (call.method == "getUpdates" and call.status == 409)
     ]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    from tests.bot.pushes import Clock  # the harness imports this module: import it when used
+
+    return Clock(NOW)
+
+
+@pytest.fixture
+def push_options() -> dict[str, Any]:
+    """Settings for the ``pushes`` fixture's bot; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+async def pushes(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock, push_options: dict[str, Any]
+) -> AsyncIterator[Pushes]:
+    """A running bot with the back catalogue imported; at the end no violation and no unexpected refusal."""
+    from tests.bot.pushes import start_pushes
+
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, **push_options)
+    try:
+        yield setup
+    finally:
+        await setup.runtime.stop()
+    assert emulator.violations == []
+    assert [call for call in refused(emulator) if call.status not in setup.expected_refusals] == []

@@ -14,7 +14,7 @@ from bot.emulator.readers import InjectedMessage
 from bot.runtime import BotRuntime
 from tests.articles import article_text
 from tests.bot.conftest import settings_for
-from tests.bot.test_push import Clock, Pushes
+from tests.bot.pushes import Clock, Pushes
 
 WAIT = 20.0
 TOPICS = ("AI", "Space", "Climate", "Security")

@@ -14,8 +14,8 @@ from bot.emulator import BotApiEmulator
 from storage.models import Chat as ChatRow
 from tests.bot.conftest import ADMIN, NOW, refused
 from tests.bot.group_chats import WAIT, eventually, start_bot, write_seed
+from tests.bot.pushes import Clock, Pushes
 from tests.bot.test_groups import followed
-from tests.bot.test_push import Clock, Pushes
 
 AI_NEWS, OPS_NEWS, SPACE_WIRE = -1001001, -1001002, -1001003
 CHANNELS = (

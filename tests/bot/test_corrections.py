@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from storage.database import Database
 from storage.models import Article, Correction, Delivery
 from tests.articles import article_text
 from tests.bot.conftest import FAST_READERS, NOW, refused, settings_for
-from tests.bot.test_push import Clock, Pushes, button_url, start_pushes
+from tests.bot.pushes import Clock, Pushes, button_url, start_pushes
 
 WAIT = 20.0
 SETTLE = timedelta(seconds=12)  # more than the bot's: TELEGRAM_TIMEOUT (10 s), two polls and a second
@@ -30,30 +29,18 @@ NOT_MODIFIED = "Bad Request: message is not modified"
 EDITS = ("editMessageCaption", "editMessageText")
 
 
+OPTIONS: dict[str, Any] = {"corrections": True, "digest_threshold": 2}
+
+
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def push_options() -> dict[str, Any]:
+    return OPTIONS
 
 
 async def start(
     emulator: BotApiEmulator, tmp_path: Path, database_url: str, clock: Clock, **overrides: Any
 ) -> Pushes:
-    options: dict[str, Any] = {"corrections": True, "digest_threshold": 2}
-    options.update(overrides)
-    return await start_pushes(emulator, tmp_path, database_url, clock, **options)
-
-
-@pytest.fixture
-async def pushes(
-    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
-) -> AsyncIterator[Pushes]:
-    setup = await start(emulator, tmp_path, database_url, clock)
-    try:
-        yield setup
-    finally:
-        await setup.runtime.stop()
-    assert emulator.violations == []
-    assert [call for call in refused(emulator) if call.status not in setup.expected_refusals] == []
+    return await start_pushes(emulator, tmp_path, database_url, clock, **{**OPTIONS, **overrides})
 
 
 async def readers_get_the_article(pushes: Pushes) -> dict[str, SentMessage]:

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import insert, select
 
-from bot.emulator import BotApiEmulator, CallbackRecord
+from bot.emulator import CallbackRecord
 from storage.models import ChatFilter, Delivery
-from tests.bot.conftest import NOW, buttons, refused
-from tests.bot.test_push import Clock, Pushes, button_url, published, start_pushes
-
-
-@pytest.fixture
-async def pushes(
-    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
-) -> AsyncIterator[Pushes]:
-    setup = await start_pushes(emulator, tmp_path, database_url, clock)
-    try:
-        yield setup
-    finally:
-        await setup.runtime.stop()
-    assert emulator.violations == []
-    assert refused(emulator) == []
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+from tests.bot.conftest import NOW, buttons
+from tests.bot.pushes import Pushes, button_url, published
 
 
 def toast(record: CallbackRecord) -> str | None:

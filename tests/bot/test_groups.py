@@ -15,7 +15,7 @@ from bot.emulator import BotApiEmulator
 from storage.models import Subscription, Topic
 from tests.bot.conftest import FAST_READERS, NOW, refused
 from tests.bot.group_chats import WAIT, Group, Ticks, start_bot
-from tests.bot.test_push import Clock, Pushes
+from tests.bot.pushes import Clock, Pushes
 
 GROUP = -1001500
 ADMIN, CREATOR, MEMBER = 7, 8, 9

@@ -11,7 +11,7 @@ from bot.emulator import BotApiEmulator, SentMessage
 from bot.texts_de import GERMAN
 from tests.articles import article_text
 from tests.bot.conftest import NOW, Chat, buttons, refused
-from tests.bot.test_push import WAIT, Clock, start_pushes
+from tests.bot.pushes import WAIT, Clock, start_pushes
 
 
 async def arrival(chat: Chat, url: str) -> SentMessage:

@@ -3,124 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import insert, select
 
-from bot.emulator import BotApiEmulator, EmulatorLimits, SentMessage
-from bot.runtime import BotRuntime
+from bot.emulator import BotApiEmulator, EmulatorLimits
 from storage.models import Chat as ChatRow
 from storage.models import Delivery, Subscription, Topic
 from tests.articles import article_text
-from tests.bot.conftest import FAST_READERS, NOW, Chat, buttons, refused, settings_for
-
-WAIT = 20.0
-TOPICS = ("AI", "Space", "Climate")
-
-
-class Clock:
-    """The bot's clock: it ticks with real time from ``NOW``, and the test can jump it forward."""
-
-    def __init__(self, now: datetime) -> None:
-        self.jump_to(now)
-
-    def jump_to(self, when: datetime) -> None:
-        self._base, self._started = when, time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._base + timedelta(seconds=time.monotonic() - self._started)
-
-
-@dataclass
-class Pushes:
-    emulator: BotApiEmulator
-    runtime: BotRuntime
-    content: Path
-    clock: Clock
-    # Error answers a test provokes on purpose (status codes); every other refusal fails the test.
-    expected_refusals: set[int] = field(default_factory=set)
-
-    def chat(self, chat_id: int) -> Chat:
-        return Chat(self.emulator, chat_id)
-
-    async def follow(self, chat_id: int, *topics: str) -> Chat:
-        chat = self.chat(chat_id)
-        reply = await chat.say_last("/subscribe " + ", ".join(topics))
-        assert "Subscribed" in reply.body
-        return chat
-
-    def drop(self, name: str, **fields: Any) -> Path:
-        """Publish as operators are told to: write under a temporary name, then rename."""
-        path = self.content / name
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(article_text(**fields), encoding="utf-8")
-        temporary.rename(path)
-        return path
-
-    def pushes(self, chat_id: int) -> list[SentMessage]:
-        """What the bot pushed to a chat (replies to commands have no "Read" button)."""
-        return [
-            m
-            for m in self.emulator.sent(chat_id)
-            if any(t == "Read ↗" for t, _ in buttons(m)) or is_digest(m)
-        ]
-
-    async def wait_pushes(self, expected: dict[int, int]) -> None:
-        def done() -> bool:
-            return all(len(self.pushes(chat)) >= count for chat, count in expected.items())
-
-        await self.emulator.wait_for(done, timeout=WAIT)
-
-    async def settle(self, seconds: float = 0.5) -> None:
-        """Give the worker time to send anything it (wrongly) still would."""
-        await asyncio.sleep(seconds)
-
-
-def is_digest(message: SentMessage) -> bool:
-    return message.body.startswith("📰")
-
-
-async def start_pushes(
-    emulator: BotApiEmulator, tmp_path: Path, database_url: str, clock: Clock, **overrides: Any
-) -> Pushes:
-    content = tmp_path / "content"
-    content.mkdir(exist_ok=True)
-    (content / "seed.md").write_text(
-        article_text(title="Back catalogue", url="https://example.com/old", topics=TOPICS), encoding="utf-8"
-    )
-    options: dict[str, Any] = {"push_poll_seconds": 0.05, "push_backoff_base": 0.05, "digest_threshold": 50}
-    options.update(overrides)
-    runtime = BotRuntime(settings_for(emulator, database_url, content, **options), clock=clock)
-    await runtime.start()
-    return Pushes(emulator, runtime, content, clock)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def pushes(
-    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
-) -> AsyncIterator[Pushes]:
-    setup = await start_pushes(emulator, tmp_path, database_url, clock)
-    try:
-        yield setup
-    finally:
-        await setup.runtime.stop()
-    assert emulator.violations == []
-    assert [call for call in refused(emulator) if call.status not in setup.expected_refusals] == []
-
-
-def published(hours_ago: float) -> datetime:
-    return NOW - timedelta(hours=hours_ago)
+from tests.bot.conftest import FAST_READERS, NOW, buttons
+from tests.bot.pushes import TOPICS, WAIT, Clock, Pushes, button_url, is_digest, published, start_pushes
 
 
 async def test_fifty_chats_get_exactly_their_articles_once_in_order(pushes: Pushes) -> None:
@@ -165,10 +58,6 @@ async def test_fifty_chats_get_exactly_their_articles_once_in_order(pushes: Push
     assert hostile.body.startswith('<script>alert("x")</script> & Co')
     # The nine illustrated articles share one image URL: one fetch per article, not per reader.
     assert pushes.emulator.stats()["photo_fetches"] == {"https://images.example.com/0.jpg": 9}
-
-
-def button_url(message: SentMessage, label: str) -> str:
-    return next(data for text, data in buttons(message) if text == label)
 
 
 async def test_one_image_fetch_per_article_and_file_id_reuse(pushes: Pushes) -> None:

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from bot.emulator import BotApiEmulator, SentMessage
-from tests.bot.conftest import NOW, buttons, refused
-from tests.bot.test_push import Clock, Pushes, button_url, is_digest, start_pushes
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def pushes(
-    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
-) -> AsyncIterator[Pushes]:
-    setup = await start_pushes(emulator, tmp_path, database_url, clock)
-    try:
-        yield setup
-    finally:
-        await setup.runtime.stop()
-    assert emulator.violations == []
-    assert refused(emulator) == []
+from bot.emulator import SentMessage
+from tests.bot.conftest import buttons
+from tests.bot.pushes import Pushes, button_url, is_digest
 
 
 def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
