@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
 from bot.runtime import BotRuntime
 from storage.models import Chat as ChatRow
 from storage.models import ChatPreferences, Subscription
-from tests.bot.conftest import ADMIN, NOW, Harness, buttons, refused, settings_for, write_catalogue
+from tests.bot.conftest import (
+    ADMIN,
+    NOW,
+    Harness,
+    button_data,
+    buttons,
+    refused,
+    settings_for,
+    write_catalogue,
+)
 
 
 async def subscriptions_of(harness: Harness, chat_id: int) -> int:
@@ -334,3 +346,28 @@ async def test_a_fast_typist_at_telegrams_real_limits_gets_every_reply_without_4
         await emulator.stop()
     assert emulator.stats()["statuses"]["429"] == 0
     assert emulator.violations == []
+
+
+async def test_a_tap_answered_too_late_is_one_warning_not_a_traceback(
+    emulator: BotApiEmulator, database_url: str, content: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An overloaded bot answers a tap after Telegram's 15 s: a warning line, not an error with a traceback."""
+    runtime = BotRuntime(settings_for(emulator, database_url, content), clock=lambda: NOW)
+    await runtime.start()
+    try:
+        reader = Harness(emulator, runtime, content, lambda: NOW).chat(1010)
+        keyboard = await reader.say_last("/topics")
+        emulator.set_limits(callback_query_timeout=0.0)  # every answer now arrives too late
+        await emulator.inject_callback(1010, keyboard.message_id, button_data(keyboard, "Space"))
+
+        def warned() -> bool:
+            return any("after Telegram stopped waiting" in r.getMessage() for r in caplog.records)
+
+        async with asyncio.timeout(10):
+            while not warned():  # noqa: ASYNC110 - a log line, not an emulator event
+                await asyncio.sleep(0.05)
+    finally:
+        await runtime.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    # Telegram refuses the late answer, and the emulator flags it: the one refusal this test expects.
+    assert [call.method for call in refused(emulator)] == ["answerCallbackQuery"]
