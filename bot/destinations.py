@@ -7,9 +7,15 @@ count: in other groups ``message_thread_id`` merely names a chain of replies.
 
 from __future__ import annotations
 
-from telegram import MaybeInaccessibleMessage, Message, Update
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
+
+from bot.callbacks import CallbackData, unpack
 from storage.deliveries import Destination
+
+Action = TypeVar("Action", bound=CallbackData)
 
 
 def thread_of(message: MaybeInaccessibleMessage | None) -> int:
@@ -25,3 +31,24 @@ def destination_of(update: Update) -> Destination | None:
     if chat is None:
         return None
     return chat.id, thread_of(update.effective_message)
+
+
+@dataclass(frozen=True, slots=True)
+class Tap(Generic[Action]):
+    """A button tapped in a chat: the query to answer, where it happened, and what the button said."""
+
+    query: CallbackQuery
+    chat_id: int
+    thread_id: int
+    action: Action
+
+
+def tap_of(update: Update, kind: type[Action]) -> Tap[Action] | None:
+    """The tap behind ``update`` when its button carries ``kind``'s data; None otherwise."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return None
+    action = unpack(query.data)
+    if not isinstance(action, kind):
+        return None
+    return Tap(query, chat.id, thread_of(query.message), action)

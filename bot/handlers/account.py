@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.callbacks import ConfirmStop, matches
 from bot.commands import Command
 from bot.context import NewsContext, texts_of
-from bot.handlers.topics import tapped
+from bot.destinations import tap_of
 from bot.keyboards import stop_keyboard
 from bot.replies import edit_in_place, reply
 from storage.chats import forget_chat
@@ -22,17 +22,16 @@ async def stop(update: Update, context: NewsContext) -> None:
 
 async def on_confirm(update: Update, context: NewsContext) -> None:
     """The answer to /stop: delete everything, or nothing."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, ConfirmStop):
+    tap = tap_of(update, ConfirmStop)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     await query.answer()
     if not action.confirmed:
         await edit_in_place(query, texts.stop_cancelled, None)
         return
     async with context.deps.db.write() as session:
-        await forget_chat(session, chat.id)
+        await forget_chat(session, tap.chat_id)
     await edit_in_place(query, texts.stop_done, None)
 
 

@@ -8,8 +8,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.callbacks import RemoveFilter, matches
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import destination_of
-from bot.handlers.topics import command_argument, tapped
+from bot.destinations import destination_of, tap_of
+from bot.handlers.topics import command_argument
 from bot.menus import filter_key, filters_view
 from bot.render import escape
 from bot.replies import edit_in_place, reply
@@ -67,11 +67,11 @@ def outcome_text(added: Added, kind: str, term: str, texts: Texts) -> str:
 
 async def on_remove(update: Update, context: NewsContext) -> None:
     """✖ on a filter: remove it, say so, and redraw the list."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    destination = destination_of(update)
-    if query is None or destination is None or not isinstance(action, RemoveFilter):
+    tap = tap_of(update, RemoveFilter)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
+    destination = (tap.chat_id, tap.thread_id)
     deps = context.deps
     async with deps.db.write() as session:
         keywords = await list_filters(session, destination)

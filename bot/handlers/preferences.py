@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.callbacks import AUTO_LANGUAGE, SetLanguage, SetPreference, matches
 from bot.commands import Command
 from bot.context import NewsContext, chosen_texts, register_sender, texts_of
-from bot.handlers.topics import tapped
+from bot.destinations import tap_of
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
 from bot.texts import LANGUAGES
@@ -27,17 +27,16 @@ async def show_settings(update: Update, context: NewsContext) -> None:
 
 async def on_preference(update: Update, context: NewsContext) -> None:
     """A settings button: store the choice and redraw the menu."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, SetPreference):
+    tap = tap_of(update, SetPreference)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
     value: int | bool = action.value if action.name == "min_quality" else bool(action.value)
     try:
         async with deps.db.write() as session:
             await register_sender(session, update, deps.clock())
-            preferences = await update_preferences(session, chat.id, **{action.name: value})
+            preferences = await update_preferences(session, tap.chat_id, **{action.name: value})
     except ValueError:
         await query.answer(texts.toast_stale)
         return
@@ -47,11 +46,10 @@ async def on_preference(update: Update, context: NewsContext) -> None:
 
 async def on_language(update: Update, context: NewsContext) -> None:
     """The language row: store the choice (``auto``: Telegram's language) and redraw the menu in it."""
-    query = update.callback_query
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, SetLanguage):
+    tap = tap_of(update, SetLanguage)
+    if tap is None:
         return
+    query, action = tap.query, tap.action
     if action.language != AUTO_LANGUAGE and action.language not in LANGUAGES:
         await query.answer((await texts_of(update, context)).toast_stale)
         return
@@ -59,7 +57,7 @@ async def on_language(update: Update, context: NewsContext) -> None:
     deps = context.deps
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
-        preferences = await update_preferences(session, chat.id, language=choice)
+        preferences = await update_preferences(session, tap.chat_id, language=choice)
     # The answer and the redrawn menu are already in the new language.
     texts = context.texts = chosen_texts(update, choice)
     await query.answer(texts.toast_saved)

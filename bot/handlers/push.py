@@ -7,8 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import Mute, Refollow, matches
 from bot.context import NewsContext, texts_of
-from bot.destinations import thread_of
-from bot.handlers.topics import tapped
+from bot.destinations import tap_of
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
 from storage.deliveries import followed_topic_ids, load_push_article
@@ -17,16 +16,15 @@ from storage.subscriptions import get_topic, subscribe, unsubscribe
 
 async def on_mute(update: Update, context: NewsContext) -> None:
     """Unfollow the pushed article's topic (asking which when several are followed), offering Undo."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, Mute):
+    tap = tap_of(update, Mute)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
-    thread = thread_of(query.message)
+    thread = tap.thread_id
     async with deps.db.read() as session:
         article = await load_push_article(session, action.article_id)
-        followed = await followed_topic_ids(session, (chat.id, thread))
+        followed = await followed_topic_ids(session, (tap.chat_id, thread))
     if article is None:
         await query.answer(texts.toast_stale)
         return
@@ -41,7 +39,7 @@ async def on_mute(update: Update, context: NewsContext) -> None:
         await query.answer(texts.toast_stale)
         return
     async with deps.db.write() as session:
-        await unsubscribe(session, chat.id, [target.id], thread_id=thread)
+        await unsubscribe(session, tap.chat_id, [target.id], thread_id=thread)
     await query.answer(texts.push_muted.format(topic=target.name))
     text, markup = render_muted(target.name, target.id, texts)
     await reply(update, text, markup)
@@ -49,20 +47,19 @@ async def on_mute(update: Update, context: NewsContext) -> None:
 
 async def on_refollow(update: Update, context: NewsContext) -> None:
     """Undo a mute: follow the topic again."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, Refollow):
+    tap = tap_of(update, Refollow)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
-    thread = thread_of(query.message)
+    thread = tap.thread_id
     async with deps.db.read() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
     async with deps.db.write() as session:
-        await subscribe(session, chat.id, [topic.id], deps.clock(), thread_id=thread)
+        await subscribe(session, tap.chat_id, [topic.id], deps.clock(), thread_id=thread)
     await query.answer(texts.push_refollowed.format(topic=topic.name))  # a toast is plain text
     if query.message is not None:
         await query.edit_message_text(render_refollowed(topic.name, texts))

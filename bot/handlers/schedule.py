@@ -7,11 +7,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import OpenMenu, SetQuiet, SetSchedule, matches
+from bot.callbacks import OpenMenu, SetQuiet, SetSchedule, matches, unpack
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import destination_of
-from bot.handlers.topics import command_argument, tapped
+from bot.destinations import tap_of
+from bot.handlers.topics import command_argument
 from bot.keyboards import settings_keyboard
 from bot.menus import View, digest_view, filters_view, quiet_view, timezone_text
 from bot.render import escape, shorten
@@ -116,11 +116,11 @@ async def digest_command(update: Update, context: NewsContext) -> None:
 
 async def on_open(update: Update, context: NewsContext) -> None:
     """A /settings row or a « Settings button: redraw the message as that menu."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action, destination = tapped(query), destination_of(update)
-    if query is None or destination is None or not isinstance(action, OpenMenu):
+    tap = tap_of(update, OpenMenu)
+    if tap is None:
         return
-    view = await menu(context, destination, action.name, texts)
+    query, texts = tap.query, await texts_of(update, context)
+    view = await menu(context, (tap.chat_id, tap.thread_id), tap.action.name, texts)
     if view is None:
         await query.answer(texts.toast_stale)
         return
@@ -146,7 +146,7 @@ async def menu(context: NewsContext, destination: tuple[int, int], name: str, te
 async def on_schedule(update: Update, context: NewsContext) -> None:
     """A button of the quiet-hours or digest menu: store the choice and redraw that menu."""
     query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
+    action = unpack(query.data) if query is not None else None
     if query is None or update.effective_chat is None:
         return
     changes = button_changes(action)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import CallbackData, ToggleTopic, TopicsPage, Unfollow, matches, unpack
+from bot.callbacks import ToggleTopic, TopicsPage, Unfollow, matches
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import thread_of
+from bot.destinations import tap_of, thread_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
@@ -161,17 +161,12 @@ async def my_topics(update: Update, context: NewsContext) -> None:
     await reply(update, texts.mytopics_header, followed_keyboard(topics))
 
 
-def tapped(query: CallbackQuery | None) -> CallbackData | None:
-    return unpack(query.data) if query is not None else None
-
-
 async def on_toggle(update: Update, context: NewsContext) -> None:
     """A topic button: toggle, toast, and redraw the same page."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, ToggleTopic):
+    tap = tap_of(update, ToggleTopic)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
     # The topic is read outside the write transaction: its article count is a query the lock need not wait on.
     async with deps.db.read() as session:
@@ -179,42 +174,40 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
-    thread = thread_of(query.message)
+    thread = tap.thread_id
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
-        now_following = await toggle_subscription(session, chat.id, topic.id, deps.clock(), thread)
+        now_following = await toggle_subscription(session, tap.chat_id, topic.id, deps.clock(), thread)
     toast = texts.toast_subscribed if now_following else texts.toast_unsubscribed
     await query.answer(toast.format(topic=topic.name))
-    text, markup = await topics_page(context, chat.id, action.page, texts, thread)
+    text, markup = await topics_page(context, tap.chat_id, action.page, texts, thread)
     await edit_in_place(query, text, markup)
 
 
 async def on_page(update: Update, context: NewsContext) -> None:
     """◀ / ▶: show another page of topics."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, TopicsPage):
+    tap = tap_of(update, TopicsPage)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     await query.answer()
-    text, markup = await topics_page(context, chat.id, action.page, texts, thread_of(query.message))
+    text, markup = await topics_page(context, tap.chat_id, action.page, texts, tap.thread_id)
     await edit_in_place(query, text, markup)
 
 
 async def on_unfollow(update: Update, context: NewsContext) -> None:
     """✖ in /mytopics: unfollow and redraw the list."""
-    query, texts = update.callback_query, await texts_of(update, context)
-    action = tapped(query)
-    chat = update.effective_chat
-    if query is None or chat is None or not isinstance(action, Unfollow):
+    tap = tap_of(update, Unfollow)
+    if tap is None:
         return
+    query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
-    thread = thread_of(query.message)
+    thread = tap.thread_id
     async with deps.db.write() as session:
-        await unsubscribe(session, chat.id, [action.topic_id], thread)
+        await unsubscribe(session, tap.chat_id, [action.topic_id], thread)
     async with deps.db.read() as session:
         topic = await get_topic(session, action.topic_id, deps.clock())
-        remaining = await followed_topics(session, chat.id, deps.clock(), thread)
+        remaining = await followed_topics(session, tap.chat_id, deps.clock(), thread)
     await query.answer(texts.toast_unsubscribed.format(topic=topic.name) if topic else texts.toast_topic_gone)
     if remaining:
         await edit_in_place(query, texts.mytopics_header, followed_keyboard(remaining))

@@ -171,6 +171,15 @@ class TelegramMessenger:
         # Opt-in (PUSH_PAID_BROADCAST): pushes may go at up to 1,000/s, 0.1 Star each beyond the free rate.
         self.paid_broadcast = paid_broadcast or None
 
+    def _push_options(self, thread_id: int, silent: bool) -> dict[str, Any]:
+        """What every push carries, photo or text: its thread, its sound, paid broadcast, its pacing."""
+        return {
+            "disable_notification": silent,
+            "message_thread_id": thread_id or None,
+            "allow_paid_broadcast": self.paid_broadcast,
+            "rate_limit_args": PUSH,
+        }
+
     async def send_photo(
         self,
         chat_id: int,
@@ -187,10 +196,7 @@ class TelegramMessenger:
                 photo,
                 caption=caption,
                 reply_markup=keyboard,
-                disable_notification=silent,
-                message_thread_id=thread_id or None,
-                allow_paid_broadcast=self.paid_broadcast,
-                rate_limit_args=PUSH,
+                **self._push_options(thread_id, silent),
             )
         return Sent(message.message_id, largest_photo(message))
 
@@ -209,11 +215,8 @@ class TelegramMessenger:
                 chat_id,
                 text,
                 reply_markup=keyboard,
-                disable_notification=silent,
                 link_preview_options=preview,
-                message_thread_id=thread_id or None,
-                allow_paid_broadcast=self.paid_broadcast,
-                rate_limit_args=PUSH,
+                **self._push_options(thread_id, silent),
             )
         return Sent(message.message_id)
 
