@@ -44,7 +44,7 @@ from storage.channels import (
 )
 from storage.database import Database
 from storage.files import display_path
-from storage.subscriptions import resolve_topics
+from storage.topic_directory import load_directory
 
 log = logging.getLogger(__name__)
 
@@ -216,11 +216,13 @@ class ChannelDirectory:
         kept: set[int] = set()
         for ref in self._map.broken:
             kept.update(c.chat_id for c in _named(channels, ref))
+        # Read in this transaction: inside a sync it must see the topics the sync has just created.
+        directory = await load_directory(session, now, counted=False)
         for entry in self._map.entries:
             named = _named(channels, entry.ref)
             if not named:
                 continue  # never found on Telegram: nothing to subscribe yet
-            lookup = await resolve_topics(session, entry.topics, now)
+            lookup = directory.resolve(entry.topics)
             if warn:
                 for name, _suggestions in lookup.unknown:
                     log.warning(

@@ -22,6 +22,7 @@ from bot.texts import Texts, texts_for
 from storage.chats import chat_language, register_chat
 from storage.database import Database
 from storage.sync import SyncReport
+from storage.topic_directory import TopicDirectory, TopicDirectoryCache
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +43,8 @@ class BotDeps:
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     # The channels of content/channels.yaml; None where nothing manages them.
     channels: ChannelDirectory | None = None
+    # Every topic with its counts and aliases, rebuilt when the content changes (storage/topic_directory.py).
+    topics: TopicDirectoryCache = field(default_factory=TopicDirectoryCache)
 
 
 class BotData:
@@ -83,6 +86,11 @@ async def register_sender(session: AsyncSession, update: Update, now: datetime) 
     chat, user = update.effective_chat, update.effective_user
     if chat is not None:
         await register_chat(session, chat.id, chat.type, user.language_code if user else None, now)
+
+
+async def topic_directory(context: NewsContext, session: AsyncSession) -> TopicDirectory:
+    """The topics as they are now, read through ``session`` (one version check, rarely a rebuild)."""
+    return await context.deps.topics.current(session, context.deps.clock())
 
 
 async def texts_of(update: Update, context: NewsContext) -> Texts:

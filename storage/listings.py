@@ -30,6 +30,8 @@ from storage.records import ArticleSummary
 
 # Longer queries add little but cost a term each in the index.
 MAX_SEARCH_TERMS = 16
+# How many of the newest matches /search ranks (search_articles).
+SEARCH_CANDIDATES = 500
 # Letters and digits: the unicode61 tokenizer splits on everything else, underscores included; in a
 # PostgreSQL query each term is quoted, and quotes and backslashes are never part of one.
 _TERM = re.compile(r"[^\W_]+")
@@ -162,29 +164,40 @@ def fts_query(terms: Sequence[str]) -> str:
 
 
 async def search_articles(
-    session: AsyncSession, query: str, now: datetime, *, limit: int = 10
+    session: AsyncSession, query: str, now: datetime, *, limit: int = 10, candidates: int = SEARCH_CANDIDATES
 ) -> list[ArticleSummary]:
-    """Articles matching every word of ``query`` (the last one as a prefix), best match first."""
+    """Articles matching every word of ``query`` (the last one as a prefix), best match first.
+
+    Only the ``candidates`` newest matches are ranked: a common word matches most of the archive, and
+    ranking every match cost 60 ms at 100,000 articles. Newest means the latest stored (the highest ids).
+    """
     terms = search_terms(query)
     if not terms or limit <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        statement = _search_postgresql(terms, now, limit)
+        statement = _search_postgresql(terms, now, limit, candidates)
     else:
-        statement = _search_sqlite(terms, now, limit)
+        statement = _search_sqlite(terms, now, limit, candidates)
     return _summaries(await session.execute(statement))
 
 
-def _search_sqlite(terms: Sequence[str], now: datetime, limit: int) -> Select[*_ArticleRow]:
+def _search_sqlite(terms: Sequence[str], now: datetime, limit: int, candidates: int) -> Select[*_ArticleRow]:
     """The articles_fts index revision 0001 creates, ranked by bm25 (lower is better), with a title hit
-    weighing twice an excerpt hit."""
-    rank = func.bm25(_fts, 2.0, 1.0)
+    weighing twice an excerpt hit. FTS5 returns matches in rowid order cheaply, so the newest
+    ``candidates`` are taken from its doclists before any article row is read."""
+    hits = (
+        select(_articles_fts.c.rowid.label("id"), func.bm25(_fts, 2.0, 1.0).label("rank"))
+        .where(_fts.op("MATCH")(fts_query(terms)))
+        .order_by(_articles_fts.c.rowid.desc())
+        .limit(candidates)
+        .subquery()
+    )
     return (
         select(*_ARTICLE_COLUMNS)
-        .select_from(_articles_fts)
-        .join(Article, Article.id == _articles_fts.c.rowid)
-        .where(_fts.op("MATCH")(fts_query(terms)), _live(), Article.published_at <= now)
-        .order_by(rank, Article.published_at.desc(), Article.id.desc())
+        .select_from(hits)
+        .join(Article, Article.id == hits.c.id)
+        .where(_live(), Article.published_at <= now)
+        .order_by(hits.c.rank, Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )
 
@@ -201,13 +214,23 @@ def tsquery(terms: Sequence[str]) -> str:
     return " & ".join(quoted)
 
 
-def _search_postgresql(terms: Sequence[str], now: datetime, limit: int) -> Select[*_ArticleRow]:
-    """A GIN index lookup of ``_document``, ranked by ``ts_rank`` (higher is better)."""
+def _search_postgresql(
+    terms: Sequence[str], now: datetime, limit: int, candidates: int
+) -> Select[*_ArticleRow]:
+    """A GIN index lookup of ``_document``: the newest ``candidates`` matches, ranked by ``ts_rank``
+    (higher is better)."""
     matching = func.to_tsquery(_SIMPLE, tsquery(terms))
+    hits = (
+        select(Article.id)
+        .where(_document.bool_op("@@")(matching), _live(), Article.published_at <= now)
+        .order_by(Article.id.desc())
+        .limit(candidates)
+        .subquery()
+    )
     rank = func.ts_rank(_WEIGHTS, _weighted_document, matching, _BY_LENGTH)
     return (
         select(*_ARTICLE_COLUMNS)
-        .where(_document.bool_op("@@")(matching), _live(), Article.published_at <= now)
+        .join(hits, hits.c.id == Article.id)
         .order_by(rank.desc(), Article.published_at.desc(), Article.id.desc())
         .limit(limit)
     )

@@ -34,6 +34,7 @@ from storage.models import (
     table,
 )
 from storage.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
+from storage.topic_directory import bump_topics_version
 from storage.topic_index import TopicIndex
 from storage.topics import TopicCatalog, load_topic_catalog
 
@@ -113,6 +114,7 @@ class ContentSync:
         # job can be expanded: destinations that follow topics by rule (channels.yaml) follow new ones.
         self.before_fanout: Callable[[AsyncSession, datetime], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()
+        self._applied_catalog: TopicCatalog | None = None  # topics.yaml as the last sync applied it
 
     async def sync(
         self,
@@ -189,6 +191,7 @@ class ContentSync:
                     )
                 if winners:
                     await self._apply_batch(session, winners, holders, previous, index, now, mark_new, report)
+                    await bump_topics_version(session)
         async with self.db.write() as session:
             await self._record_failures(session, failures, known, now, report)
             if state.gone:
@@ -197,6 +200,9 @@ class ContentSync:
             await index.refresh_names(session)
             if not baseline_done:
                 session.add(StoreState(key=BASELINE_KEY, value=now.isoformat()))
+            if report.changes or catalog != self._applied_catalog:
+                await bump_topics_version(session)
+        self._applied_catalog = catalog
         report.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
         return report
 

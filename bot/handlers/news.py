@@ -5,13 +5,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.commands import Command
-from bot.context import NewsContext, texts_of
+from bot.context import NewsContext, texts_of, topic_directory
 from bot.destinations import thread_of
 from bot.handlers.topics import command_argument, lookup_problems
 from bot.render import articles_text, escape, shorten
 from bot.replies import reply
 from storage.listings import latest_articles, search_articles
-from storage.subscriptions import resolve_topics
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
 SEARCH_LIMIT = 10
@@ -36,7 +35,7 @@ async def latest(update: Update, context: NewsContext) -> None:
     now = deps.clock()
     async with deps.db.read() as session:
         if topic_name:
-            lookup = await resolve_topics(session, [topic_name], now)
+            lookup = (await topic_directory(context, session)).resolve([topic_name])
             if not lookup.found:
                 await reply(update, "\n".join([*lookup_problems(lookup, texts), texts.latest_usage]))
                 return

@@ -6,12 +6,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import Mute, Refollow, matches
-from bot.context import NewsContext, texts_of
+from bot.context import NewsContext, texts_of, topic_directory
 from bot.destinations import tap_of
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
 from storage.deliveries import followed_topic_ids, load_push_article
-from storage.subscriptions import get_topic, subscribe, unsubscribe
+from storage.subscriptions import subscribe, unsubscribe
 
 
 async def on_mute(update: Update, context: NewsContext) -> None:
@@ -54,7 +54,7 @@ async def on_refollow(update: Update, context: NewsContext) -> None:
     deps = context.deps
     thread = tap.thread_id
     async with deps.db.read() as session:
-        topic = await get_topic(session, action.topic_id, deps.clock())
+        topic = (await topic_directory(context, session)).get(action.topic_id)
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return

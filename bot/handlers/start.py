@@ -11,11 +11,11 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 from bot.commands import Command
 from bot.context import NewsContext, register_sender, texts_of
 from bot.destinations import thread_of
-from bot.handlers.topics import topics_page
+from bot.handlers.topics import first_topics_page
 from bot.render import help_text
 from bot.replies import reply
 from storage.chats import mark_blocked, register_chat
-from storage.subscriptions import followed_topics
+from storage.subscriptions import followed_topic_ids
 
 
 async def start(update: Update, context: NewsContext) -> None:
@@ -27,10 +27,10 @@ async def start(update: Update, context: NewsContext) -> None:
     thread = thread_of(update.effective_message)
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
-        returning = bool(await followed_topics(session, chat.id, deps.clock(), thread))
+        returning = bool(await followed_topic_ids(session, chat.id, thread))
     # The greeting stands alone: the topics message below it is redrawn on every tap.
     await reply(update, texts.welcome_back if returning else texts.welcome)
-    text, markup = await topics_page(context, chat.id, 0, texts, thread)
+    text, markup = await first_topics_page(context, chat.id, texts, thread)
     await reply(update, text, markup)
 
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import ToggleTopic, TopicsPage, Unfollow, matches
 from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of
+from bot.context import NewsContext, register_sender, texts_of, topic_directory
 from bot.destinations import tap_of, thread_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
-from storage.records import TopicLookup
+from storage.records import TopicChoice, TopicLookup
 from storage.subscriptions import (
+    followed_topic_ids,
     followed_topics,
-    get_topic,
-    list_topic_choices,
-    resolve_topics,
     subscribe,
     toggle_subscription,
     unsubscribe,
 )
+from storage.topic_directory import TopicDirectory
 
 
 def command_argument(update: Update) -> str:
@@ -37,34 +37,32 @@ def topic_names(argument: str) -> list[str]:
 
 
 async def topics_page(
-    context: NewsContext, chat_id: int, page: int, texts: Texts, thread_id: int = 0
+    session: AsyncSession,
+    directory: TopicDirectory,
+    chat_id: int,
+    page: int,
+    texts: Texts,
+    thread_id: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The /topics message of a destination (chat, forum topic): header and one page of the keyboard."""
-    deps = context.deps
-    now = deps.clock()
-    async with deps.db.read() as session:
-        choices, total = await list_topic_choices(
-            session,
-            chat_id,
-            offset=page * TOPICS_PER_PAGE,
-            limit=TOPICS_PER_PAGE,
-            thread_id=thread_id,
-            now=now,
-        )
-        if not choices and total:
-            page = clamp_page(page, total)
-            choices, total = await list_topic_choices(
-                session,
-                chat_id,
-                offset=page * TOPICS_PER_PAGE,
-                limit=TOPICS_PER_PAGE,
-                thread_id=thread_id,
-                now=now,
-            )
-        followed = len(await followed_topics(session, chat_id, now, thread_id))
+    followed = await followed_topic_ids(session, chat_id, thread_id)
+    choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
+    if not choices and total:
+        page = clamp_page(page, total)
+        choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
     if not total:
         return texts.topics_empty, None
-    return texts.topics_header.format(followed=followed), topics_keyboard(choices, page, total)
+    marked = [TopicChoice(topic, topic.id in followed) for topic in choices]
+    return texts.topics_header.format(followed=len(followed)), topics_keyboard(marked, page, total)
+
+
+async def first_topics_page(
+    context: NewsContext, chat_id: int, texts: Texts, thread_id: int = 0
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The first /topics page, in a read session of its own."""
+    async with context.deps.db.read() as session:
+        directory = await topic_directory(context, session)
+        return await topics_page(session, directory, chat_id, 0, texts, thread_id)
 
 
 async def show_topics(update: Update, context: NewsContext) -> None:
@@ -73,7 +71,7 @@ async def show_topics(update: Update, context: NewsContext) -> None:
         return
     thread = thread_of(update.effective_message)
     texts = await texts_of(update, context)
-    text, markup = await topics_page(context, update.effective_chat.id, 0, texts, thread)
+    text, markup = await first_topics_page(context, update.effective_chat.id, texts, thread)
     await reply(update, text, markup)
 
 
@@ -108,12 +106,12 @@ async def subscribe_command(update: Update, context: NewsContext) -> None:
     if chat is None:
         return
     if not names:
-        text, markup = await topics_page(context, chat.id, 0, texts, thread)
+        text, markup = await first_topics_page(context, chat.id, texts, thread)
         await reply(update, f"{texts.subscribe_usage}\n\n{text}", markup)
         return
     deps = context.deps
     async with deps.db.write() as session:
-        lookup = await resolve_topics(session, names, deps.clock())
+        lookup = (await topic_directory(context, session)).resolve(names)
         added: list[int] = []
         if lookup.found:
             await register_sender(session, update, deps.clock())
@@ -136,11 +134,11 @@ async def unsubscribe_command(update: Update, context: NewsContext) -> None:
         return
     names = topic_names(argument)
     if not names:
-        text, markup = await topics_page(context, chat.id, 0, texts, thread)
+        text, markup = await first_topics_page(context, chat.id, texts, thread)
         await reply(update, f"{texts.unsubscribe_usage}\n\n{text}", markup)
         return
     async with deps.db.write() as session:
-        lookup = await resolve_topics(session, names, deps.clock())
+        lookup = (await topic_directory(context, session)).resolve(names)
         found = [t.id for t in lookup.found]
         removed = await unsubscribe(session, chat.id, found, thread) if found else []
     await reply(update, outcome(lookup, removed, texts.unsubscribed, texts.not_subscribed, texts))
@@ -152,9 +150,8 @@ async def my_topics(update: Update, context: NewsContext) -> None:
     if chat is None:
         return
     async with context.deps.db.read() as session:
-        topics = await followed_topics(
-            session, chat.id, context.deps.clock(), thread_of(update.effective_message)
-        )
+        directory = await topic_directory(context, session)
+        topics = await followed_topics(session, directory, chat.id, thread_of(update.effective_message))
     if not topics:
         await reply(update, texts.no_topics_followed)
         return
@@ -168,19 +165,20 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
         return
     query, action, texts = tap.query, tap.action, await texts_of(update, context)
     deps = context.deps
-    # The topic is read outside the write transaction: its article count is a query the lock need not wait on.
-    async with deps.db.read() as session:
-        topic = await get_topic(session, action.topic_id, deps.clock())
+    thread = tap.thread_id
+    # One short write transaction: the directory is in memory, the page reads only this chat's topics.
+    async with deps.db.write() as session:
+        directory = await topic_directory(context, session)
+        topic = directory.get(action.topic_id)
+        if topic is not None:
+            await register_sender(session, update, deps.clock())
+            now_following = await toggle_subscription(session, tap.chat_id, topic.id, deps.clock(), thread)
+            text, markup = await topics_page(session, directory, tap.chat_id, action.page, texts, thread)
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
-    thread = tap.thread_id
-    async with deps.db.write() as session:
-        await register_sender(session, update, deps.clock())
-        now_following = await toggle_subscription(session, tap.chat_id, topic.id, deps.clock(), thread)
     toast = texts.toast_subscribed if now_following else texts.toast_unsubscribed
     await query.answer(toast.format(topic=topic.name))
-    text, markup = await topics_page(context, tap.chat_id, action.page, texts, thread)
     await edit_in_place(query, text, markup)
 
 
@@ -191,7 +189,9 @@ async def on_page(update: Update, context: NewsContext) -> None:
         return
     query, action, texts = tap.query, tap.action, await texts_of(update, context)
     await query.answer()
-    text, markup = await topics_page(context, tap.chat_id, action.page, texts, tap.thread_id)
+    async with context.deps.db.read() as session:
+        directory = await topic_directory(context, session)
+        text, markup = await topics_page(session, directory, tap.chat_id, action.page, texts, tap.thread_id)
     await edit_in_place(query, text, markup)
 
 
@@ -204,10 +204,10 @@ async def on_unfollow(update: Update, context: NewsContext) -> None:
     deps = context.deps
     thread = tap.thread_id
     async with deps.db.write() as session:
+        directory = await topic_directory(context, session)
         await unsubscribe(session, tap.chat_id, [action.topic_id], thread)
-    async with deps.db.read() as session:
-        topic = await get_topic(session, action.topic_id, deps.clock())
-        remaining = await followed_topics(session, tap.chat_id, deps.clock(), thread)
+        topic = directory.get(action.topic_id)
+        remaining = await followed_topics(session, directory, tap.chat_id, thread)
     await query.answer(texts.toast_unsubscribed.format(topic=topic.name) if topic else texts.toast_topic_gone)
     if remaining:
         await edit_in_place(query, texts.mytopics_header, followed_keyboard(remaining))

@@ -15,6 +15,7 @@ from bot.channels import ChannelDirectory
 from storage.channels import ManagedChannel, managed_channels
 from storage.database import Database
 from storage.subscriptions import followed_topics
+from storage.topic_directory import load_directory
 from tests.storage.factories import NOW, add_topic, temporary_database
 
 BOT_ID = 123456
@@ -82,7 +83,15 @@ def directory(db: Database, root: Path, told: list[str]) -> ChannelDirectory:
 async def state(db: Database) -> list[tuple[ManagedChannel, list[str]]]:
     async with db.read() as session:
         return [
-            (channel, [t.name for t in await followed_topics(session, channel.chat_id, NOW)])
+            (
+                channel,
+                [
+                    t.name
+                    for t in await followed_topics(
+                        session, await load_directory(session, NOW), channel.chat_id
+                    )
+                ],
+            )
             for channel in await managed_channels(session)
         ]
 

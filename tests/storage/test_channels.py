@@ -16,6 +16,7 @@ from storage.channels import (
 from storage.database import Database
 from storage.models import Chat, Delivery
 from storage.subscriptions import followed_topics
+from storage.topic_directory import load_directory
 from tests.storage.factories import NOW, add_article, add_delivery, add_topic
 
 CHANNEL = -1001001
@@ -46,7 +47,9 @@ async def test_topics_follow_the_file_exactly(db: Database) -> None:
         assert await set_channel_topics(session, CHANNEL, [ai, space, ai], NOW) == ([ai, space], [])
         assert await set_channel_topics(session, CHANNEL, [space, climate], NOW) == ([climate], [ai])
         assert await set_channel_topics(session, CHANNEL, [space, climate], NOW) == ([], [])
-        assert [t.name for t in await followed_topics(session, CHANNEL, NOW)] == ["Climate", "Space"]
+        assert [
+            t.name for t in await followed_topics(session, await load_directory(session, NOW), CHANNEL)
+        ] == ["Climate", "Space"]
 
 
 async def test_a_released_or_paused_channel_follows_nothing_and_gets_nothing(db: Database) -> None:
@@ -64,7 +67,7 @@ async def test_a_released_or_paused_channel_follows_nothing_and_gets_nothing(db:
         await release_channel(session, CHANNEL, NOW)
     async with db.read() as session:
         assert await managed_channel(session, CHANNEL) is None
-        assert await followed_topics(session, CHANNEL, NOW) == []
+        assert await followed_topics(session, await load_directory(session, NOW), CHANNEL) == []
         row = await session.get(Chat, CHANNEL)
         assert row is not None and row.status == "blocked" and not row.managed
 

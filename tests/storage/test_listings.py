@@ -199,6 +199,18 @@ async def test_search_ranks_with_bm25_and_breaks_ties_newest_first(db: Database)
     assert [a.id for a in limited] == [newer, middle]
 
 
+async def test_search_ranks_only_the_newest_matches(db: Database) -> None:
+    async with db.write() as session:
+        # The best match is the oldest stored: with room for three candidates it is not among them.
+        best = await add_article(session, "Rover rover rover", excerpt="rover")
+        weaker = [await add_article(session, "Rover lands", excerpt=f"report {n}") for n in range(3)]
+    async with db.read() as session:
+        everything = await search_articles(session, "rover", NOW)
+        newest = await search_articles(session, "rover", NOW, candidates=3)
+    assert everything[0].id == best
+    assert sorted(a.id for a in newest) == sorted(weaker)
+
+
 @pytest.mark.parametrize(
     "query",
     [

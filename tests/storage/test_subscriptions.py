@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
-from storage.records import TopicSummary
+from storage.records import TopicChoice, TopicLookup, TopicSummary
 from storage.subscriptions import (
+    followed_topic_ids,
     followed_topics,
-    get_topic,
-    list_topic_choices,
-    resolve_topics,
     subscribe,
     toggle_subscription,
     unsubscribe,
 )
+from storage.topic_directory import load_directory
 from tests.storage.factories import (
     HOUR,
     NOW,
@@ -45,6 +47,23 @@ async def seed_catalogue(db: Database) -> dict[str, int]:
         await add_subscription(session, 1, ids["Quiet"])
         await add_subscription(session, 1, ids["gamma"], thread_id=9)
     return ids
+
+
+async def list_topic_choices(
+    session: AsyncSession, chat_id: int, *, offset: int, limit: int, thread_id: int = 0, now: datetime
+) -> tuple[list[TopicChoice], int]:
+    """One /topics page of a destination, as the handler builds it."""
+    followed = await followed_topic_ids(session, chat_id, thread_id)
+    topics, total = (await load_directory(session, now)).page(followed, offset, limit)
+    return [TopicChoice(topic, topic.id in followed) for topic in topics], total
+
+
+async def resolve_topics(session: AsyncSession, names: list[str], now: datetime) -> TopicLookup:
+    return (await load_directory(session, now)).resolve(names)
+
+
+async def mine(session: AsyncSession, chat_id: int, thread_id: int = 0) -> list[TopicSummary]:
+    return await followed_topics(session, await load_directory(session, NOW), chat_id, thread_id)
 
 
 def names_and_counts(topics: list[TopicSummary]) -> list[tuple[str, int]]:
@@ -98,9 +117,10 @@ async def test_negative_paging_is_rejected(db: Database) -> None:
 async def test_get_topic(db: Database) -> None:
     ids = await seed_catalogue(db)
     async with db.read() as session:
-        alpha = await get_topic(session, ids["Alpha"], NOW)
-        space = await get_topic(session, ids["Space"], NOW)
-        assert await get_topic(session, 12345, NOW) is None
+        directory = await load_directory(session, NOW)
+    alpha = directory.get(ids["Alpha"])
+    space = directory.get(ids["Space"])
+    assert directory.get(12345) is None
     assert alpha == TopicSummary(ids["Alpha"], "alpha", "Alpha", None, 2)
     assert space == TopicSummary(ids["Space"], "space", "Space", "Rockets and telescopes.", 0)
 
@@ -183,7 +203,7 @@ async def test_subscribe_returns_new_ids_and_is_idempotent(db: Database) -> None
         assert await subscribe(session, 1, [cv, climate], NOW) == []
         assert await subscribe(session, 1, [], NOW) == []
     async with db.read() as session:
-        followed = await followed_topics(session, 1, NOW)
+        followed = await mine(session, 1)
     assert names_and_counts(followed) == [("Climate", 1), ("Computer Vision", 0), ("Machine Learning", 1)]
 
 
@@ -194,8 +214,8 @@ async def test_subscriptions_of_threads_are_separate(db: Database) -> None:
         assert await subscribe(session, 1, [ids["Space"]], NOW) == [ids["Space"]]
         assert await subscribe(session, 1, [ids["Space"]], NOW, thread_id=3) == [ids["Space"]]
         assert await unsubscribe(session, 1, None, thread_id=3) == [ids["Space"]]
-        assert names_and_counts(await followed_topics(session, 1, NOW)) == [("Space", 0)]
-        assert await followed_topics(session, 1, NOW, thread_id=3) == []
+        assert names_and_counts(await mine(session, 1)) == [("Space", 0)]
+        assert await mine(session, 1, 3) == []
 
 
 async def test_subscribe_needs_a_registered_chat(db: Database) -> None:
@@ -223,8 +243,8 @@ async def test_unsubscribe_some_or_all(db: Database) -> None:
             [ids["Machine Learning"], ids["Computer Vision"]]
         )
         assert await unsubscribe(session, 1, None) == []
-        assert await followed_topics(session, 1, NOW) == []
-        assert len(await followed_topics(session, 2, NOW)) == 4
+        assert await mine(session, 1) == []
+        assert len(await mine(session, 2)) == 4
 
 
 async def test_toggle_subscription(db: Database) -> None:
@@ -232,7 +252,7 @@ async def test_toggle_subscription(db: Database) -> None:
     async with db.write() as session:
         await add_chat(session, 1)
         assert await toggle_subscription(session, 1, ids["Space"], NOW) is True
-        assert [t.id for t in await followed_topics(session, 1, NOW)] == [ids["Space"]]
+        assert [t.id for t in await mine(session, 1)] == [ids["Space"]]
         assert await toggle_subscription(session, 1, ids["Space"], NOW) is False
-        assert await followed_topics(session, 1, NOW) == []
+        assert await mine(session, 1) == []
         assert await toggle_subscription(session, 1, 999, NOW) is False
