@@ -340,6 +340,12 @@ async def post(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> A
         return payload["result"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (/proc/PID/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -368,7 +374,12 @@ async def measure(folder: Path, rates: list[int], seconds: float, database: str 
             print(f"bot ready, RSS after start {peak_rss_mb(bot.pid):.0f} MB")
             header = f"{'rate':>5} {'command':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
             for rate in rates:
+                cpu_before = cpu_seconds(bot.pid), cpu_seconds(emulator.pid)
                 result = await run_rate(http, emulator_url, rate, seconds)
+                bot_cpu, emulator_cpu = (
+                    (cpu_seconds(pid) - before) * 1000 / max(1, result.answered)
+                    for pid, before in zip((bot.pid, emulator.pid), cpu_before, strict=True)
+                )
                 print(header)
                 for command, _ in MIX:
                     values = result.latencies.get(command, [])
@@ -380,7 +391,8 @@ async def measure(folder: Path, rates: list[int], seconds: float, database: str 
                 print(
                     f"{rate:>5} arrivals {result.arrivals}, answered {result.answered}, unanswered {lost}; "
                     f"p95 first half {percentile(result.first_half, 0.95):.1f} ms, second half "
-                    f"{percentile(result.second_half, 0.95):.1f} ms; peak RSS {peak_rss_mb(bot.pid):.0f} MB"
+                    f"{percentile(result.second_half, 0.95):.1f} ms; peak RSS {peak_rss_mb(bot.pid):.0f} MB; "
+                    f"CPU per answered update: bot {bot_cpu:.2f} ms, emulator {emulator_cpu:.2f} ms"
                 )
     finally:
         if bot is not None:

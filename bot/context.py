@@ -93,15 +93,19 @@ async def topic_directory(context: NewsContext, session: AsyncSession) -> TopicD
     return await context.deps.topics.current(session, context.deps.clock())
 
 
-async def texts_of(update: Update, context: NewsContext) -> Texts:
+async def texts_of(update: Update, context: NewsContext, session: AsyncSession | None = None) -> Texts:
     """The catalogue of the update's chat: its choice in /settings, else the sender's Telegram language.
 
-    Read once per update: every later call in the same update gets the same catalogue.
+    Read once per update: every later call in the same update gets the same catalogue. A handler that has
+    a session open already passes it, which spares a session of its own.
     """
     if context.texts is None:
         chat, choice = update.effective_chat, None
         if chat is not None:
-            async with context.deps.db.read() as session:
+            if session is None:
+                async with context.deps.db.read() as own:
+                    choice = await chat_language(own, chat.id)
+            else:
                 choice = await chat_language(session, chat.id)
         context.texts = chosen_texts(update, choice)
     return context.texts

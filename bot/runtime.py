@@ -224,6 +224,7 @@ class BotRuntime:
         self.stopping.set()
 
     async def _on_report(self, report: SyncReport) -> None:
+        self.application.bot_data.deps.topics.expire()
         self._count(report)
         log_report(report)
         self.alerts.rejected_files((d.path, str(d)) for d in report.diagnostics if d.is_error)
@@ -287,6 +288,10 @@ class BotRuntime:
             report = await self.sync.sync(push_existing=push_existing, settle=False)
             self._count(report)
             log_report(report)
+            # Built now rather than by the first reader's /topics (a grouped count over every article).
+            deps = self.application.bot_data.deps
+            async with self.db.read() as session:
+                await deps.topics.current(session, deps.clock())
         await self.application.initialize()
         if self.serves_updates:
             await self._refresh_channels()

@@ -23,8 +23,10 @@ async def register_chat(
     session: AsyncSession, chat_id: int, chat_type: str, language_code: str | None, now: datetime
 ) -> bool:
     """Record a chat that talks to the bot, reactivating it; True when it is new or was blocked."""
-    status = await session.scalar(select(Chat.status).where(Chat.id == chat_id))
-    if status is None:
+    known = (
+        await session.execute(select(Chat.status, Chat.type, Chat.language_code).where(Chat.id == chat_id))
+    ).first()
+    if known is None:
         await session.execute(
             insert(Chat).values(
                 id=chat_id,
@@ -36,12 +38,18 @@ async def register_chat(
             )
         )
         return True
-    changes: dict[str, Any] = {"type": chat_type, "status": ACTIVE, "updated_at": now}
     # Updates without a sender (channel posts) carry no language; keep the one we knew.
-    if language_code is not None:
-        changes["language_code"] = language_code
+    language = known.language_code if language_code is None else language_code
+    if (known.status, known.type, known.language_code) == (ACTIVE, chat_type, language):
+        return False  # nothing to write: a tap or command of a known reader costs no update
+    changes: dict[str, Any] = {
+        "type": chat_type,
+        "status": ACTIVE,
+        "language_code": language,
+        "updated_at": now,
+    }
     await session.execute(update(Chat).where(Chat.id == chat_id).values(changes))
-    return status == BLOCKED
+    return bool(known.status == BLOCKED)
 
 
 async def mark_blocked(session: AsyncSession, chat_id: int, now: datetime) -> None:

@@ -4,15 +4,18 @@ Readers ask for topics all the time (``/topics``, every tap, ``/mytopics``, ``/s
 answers change only when the content changes or a scheduled article comes due. Counting live articles per
 topic on each request cost tens of milliseconds at 100,000 articles; a ``TopicDirectory`` is built once by
 one grouped query and kept until the sync writes a new ``topics_version`` (any process may) or the next
-scheduled publication passes. A request then costs one primary-key read of that version.
+scheduled publication passes. A request then costs nothing but, at most once a second, one primary-key
+read of that version.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
+import math
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -162,24 +165,42 @@ async def bump_topics_version(session: AsyncSession) -> None:
 
 
 class TopicDirectoryCache:
-    """The current ``TopicDirectory`` of one process: checked against the store on every use."""
+    """The current ``TopicDirectory`` of one process.
 
-    def __init__(self) -> None:
+    The store's version is read at most every ``recheck_seconds``: the process that syncs the content calls
+    ``expire`` after each sync, so only another process's writes (a ``newsbot import`` while the bot runs)
+    wait that long to show. A scheduled article is counted the moment its time comes.
+    """
+
+    def __init__(self, recheck_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.recheck_seconds = recheck_seconds
+        self.monotonic = monotonic
         self._directory: TopicDirectory | None = None
+        self._checked = -math.inf  # when the version was last read (monotonic seconds)
         self._lock = asyncio.Lock()
         self.builds = 0
+
+    def expire(self) -> None:
+        """Read the version on the next use (the content was synced in this process)."""
+        self._checked = -math.inf
 
     async def current(self, session: AsyncSession, now: datetime) -> TopicDirectory:
         """The directory for ``now``, rebuilt when the store's version moved or a scheduled article came
         due. Concurrent callers wait for one rebuild."""
-        version = await session.scalar(select(StoreState.value).where(StoreState.key == VERSION_KEY))
         directory = self._directory
-        if directory is not None and directory.version == version and directory.holds_at(now):
+        if (
+            directory is not None
+            and directory.holds_at(now)
+            and self.monotonic() - self._checked < self.recheck_seconds
+        ):
             return directory
+        checked = self.monotonic()
+        version = await session.scalar(select(StoreState.value).where(StoreState.key == VERSION_KEY))
         async with self._lock:
             directory = self._directory
             if directory is None or directory.version != version or not directory.holds_at(now):
                 directory = await load_directory(session, now)
                 self._directory = directory
                 self.builds += 1
+            self._checked = max(self._checked, checked)
             return directory

@@ -27,13 +27,14 @@ def parse_latest(argument: str) -> tuple[int, str]:
 
 async def latest(update: Update, context: NewsContext) -> None:
     """The newest articles of the chat's topics, or of one named topic."""
-    chat, texts = update.effective_chat, await texts_of(update, context)
+    chat = update.effective_chat
     if chat is None:
         return
     count, topic_name = parse_latest(command_argument(update))
     deps = context.deps
     now = deps.clock()
     async with deps.db.read() as session:
+        texts = await texts_of(update, context, session)
         if topic_name:
             lookup = (await topic_directory(context, session)).resolve([topic_name])
             if not lookup.found:
@@ -57,15 +58,15 @@ async def latest(update: Update, context: NewsContext) -> None:
 
 async def search(update: Update, context: NewsContext) -> None:
     """Articles whose title or excerpt match the words, best match first."""
-    texts = await texts_of(update, context)
     query = command_argument(update)
-    if not query:
-        await reply(update, texts.search_usage)
-        return
     deps = context.deps
     now = deps.clock()
     async with deps.db.read() as session:
-        articles = await search_articles(session, query, now, limit=SEARCH_LIMIT)
+        texts = await texts_of(update, context, session)
+        articles = await search_articles(session, query, now, limit=SEARCH_LIMIT) if query else []
+    if not query:
+        await reply(update, texts.search_usage)
+        return
     shown = escape(shorten(query, MAX_QUERY_SHOWN))
     if not articles:
         await reply(update, texts.search_empty.format(query=shown))

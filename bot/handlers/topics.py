@@ -70,8 +70,10 @@ async def show_topics(update: Update, context: NewsContext) -> None:
     if update.effective_chat is None:
         return
     thread = thread_of(update.effective_message)
-    texts = await texts_of(update, context)
-    text, markup = await first_topics_page(context, update.effective_chat.id, texts, thread)
+    async with context.deps.db.read() as session:
+        texts = await texts_of(update, context, session)
+        directory = await topic_directory(context, session)
+        text, markup = await topics_page(session, directory, update.effective_chat.id, 0, texts, thread)
     await reply(update, text, markup)
 
 
@@ -146,10 +148,11 @@ async def unsubscribe_command(update: Update, context: NewsContext) -> None:
 
 async def my_topics(update: Update, context: NewsContext) -> None:
     """The chat's topics, each with a one-tap unsubscribe button."""
-    chat, texts = update.effective_chat, await texts_of(update, context)
+    chat = update.effective_chat
     if chat is None:
         return
     async with context.deps.db.read() as session:
+        texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         topics = await followed_topics(session, directory, chat.id, thread_of(update.effective_message))
     if not topics:
@@ -163,11 +166,12 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     tap = tap_of(update, ToggleTopic)
     if tap is None:
         return
-    query, action, texts = tap.query, tap.action, await texts_of(update, context)
+    query, action = tap.query, tap.action
     deps = context.deps
     thread = tap.thread_id
     # One short write transaction: the directory is in memory, the page reads only this chat's topics.
     async with deps.db.write() as session:
+        texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         topic = directory.get(action.topic_id)
         if topic is not None:

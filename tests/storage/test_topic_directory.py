@@ -33,7 +33,8 @@ async def test_the_directory_is_built_once_while_nothing_changes(db: Database) -
 async def test_a_new_version_makes_every_process_rebuild(db: Database) -> None:
     async with db.write() as session:
         space = await add_topic(session, "Space")
-    first, second = TopicDirectoryCache(), TopicDirectoryCache()  # two processes on one database
+    # Two processes on one database, reading the version on every use.
+    first, second = TopicDirectoryCache(recheck_seconds=0), TopicDirectoryCache(recheck_seconds=0)
     assert await counts(first, db) == await counts(second, db) == {"Space": 0}
     async with db.write() as session:
         await add_article(session, topics=[space])
@@ -83,7 +84,7 @@ async def test_a_sync_bumps_the_version_when_articles_or_topics_yaml_change(
     folder = tmp_path / "content"
     folder.mkdir()
     sync = ContentSync(db, folder, display_prefix="content", clock=lambda: NOW)
-    cache = TopicDirectoryCache()
+    cache = TopicDirectoryCache(recheck_seconds=0)
     write(folder, "a.md", ["Space"])
     await sync.sync()
     assert await counts(cache, db) == {"Space": 1}
@@ -121,3 +122,24 @@ async def test_followed_topics_are_paged_with_the_shown_ones_in_name_order(db: D
     page, total = directory.page([], 2, 3)
     assert ([t.name for t in page], total) == (["c", "d"], 4)
     assert [t.name for t in directory.in_order([ids["Quiet"], ids["b"], 999])] == ["b", "Quiet"]
+
+
+async def test_the_version_is_read_at_most_once_per_recheck_interval(db: Database) -> None:
+    async with db.write() as session:
+        space = await add_topic(session, "Space")
+    seconds = [0.0]
+    cache = TopicDirectoryCache(recheck_seconds=1.0, monotonic=lambda: seconds[0])
+    assert await counts(cache, db) == {"Space": 0}
+    async with db.write() as session:
+        await add_article(session, topics=[space])
+        await bump_topics_version(session)
+    seconds[0] = 0.9
+    assert await counts(cache, db) == {"Space": 0}  # another process's change, not read yet
+    seconds[0] = 1.0
+    assert await counts(cache, db) == {"Space": 1}
+    async with db.write() as session:
+        await add_article(session, topics=[space])
+        await bump_topics_version(session)
+    cache.expire()  # what the process that synced does
+    assert await counts(cache, db) == {"Space": 2}
+    assert cache.builds == 3
