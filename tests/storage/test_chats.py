@@ -59,6 +59,17 @@ async def test_register_without_language_keeps_the_known_one(db: Database) -> No
     assert await chat_row(db, 42) == ("private", "de", "active")
 
 
+async def test_registering_an_unchanged_chat_writes_nothing(db: Database) -> None:
+    async with db.write() as session:
+        await register_chat(session, 42, "private", "de", NOW)
+        await register_chat(session, 42, "private", "de", NOW + HOUR)
+        await register_chat(session, 42, "private", None, NOW + HOUR)
+        unchanged = await session.scalar(select(Chat.updated_at).where(Chat.id == 42))
+        await register_chat(session, 42, "group", "de", NOW + 2 * HOUR)
+        changed = await session.scalar(select(Chat.updated_at).where(Chat.id == 42))
+    assert (unchanged, changed) == (NOW, NOW + 2 * HOUR)
+
+
 async def test_blocked_chat_that_returns_is_reactivated_and_welcomed_back(db: Database) -> None:
     async with db.write() as session:
         await register_chat(session, 42, "private", None, NOW)
