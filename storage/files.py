@@ -43,19 +43,30 @@ def is_article_path(rel: PurePath) -> bool:
     """Whether a path relative to the content folder is an article: ``*.md``, nothing hidden on the way."""
     if any(part.startswith(".") for part in rel.parts):
         return False
-    return rel.name.endswith(ARTICLE_SUFFIX) and not rel.name.endswith(LEFTOVER_SUFFIXES)
+    return _is_article_name(rel.name)
+
+
+def _is_article_name(name: str) -> bool:
+    return name.endswith(ARTICLE_SUFFIX) and not name.endswith(LEFTOVER_SUFFIXES)
 
 
 def iter_article_files(root: Path) -> Iterator[Path]:
-    """Every article under ``root``, sorted by relative path (part by part).
+    """Every article under ``root``, sorted by relative path (part by part)."""
+    for _rel, path in walk_article_files(root):
+        yield Path(path)
+
+
+def walk_article_files(root: Path) -> list[tuple[str, str]]:
+    """Every article under ``root`` as (path relative to it, POSIX-style; full path), sorted part by part.
 
     Hidden folders are skipped and symlinked folders are not entered: one outside the folder would import
-    files the operator did not put there, one inside would list every article twice.
+    files the operator did not put there, one inside would list every article twice. Plain strings, not
+    ``Path`` objects: building those cost half of a sync that finds nothing new at 100,000 files.
     """
-    found: list[tuple[tuple[str, ...], Path]] = []
-    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    found: list[tuple[str, str]] = []
+    pending: list[tuple[str, str]] = [(os.fspath(root), "")]
     while pending:
-        folder, parts = pending.pop()
+        folder, prefix = pending.pop()
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
@@ -69,12 +80,12 @@ def iter_article_files(root: Path) -> Iterator[Path]:
             except OSError:
                 continue
             if is_folder:
-                pending.append((Path(entry.path), (*parts, entry.name)))
-            elif is_article_path(PurePath(entry.name)):
-                found.append(((*parts, entry.name), Path(entry.path)))
-    found.sort()
-    for _, path in found:
-        yield path
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
+            elif _is_article_name(entry.name):
+                found.append((f"{prefix}{entry.name}", entry.path))
+    # Part by part: "a/b" before "a-b". No name holds a NUL, which sorts before every other character.
+    found.sort(key=lambda item: item[0].replace("/", "\0"))
+    return found
 
 
 def read_article_file(path: Path, root: Path, display: str, max_bytes: int) -> FileRead:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from storage.articles import ArticleDoc
 from storage.diagnostics import Diagnostic
-from storage.files import display_path, iter_article_files, read_article_file
+from storage.files import display_path, read_article_file, walk_article_files
 from storage.parsing import parse_article
 
 
@@ -77,14 +78,13 @@ def stat_folder(
     state = FolderState()
     settle_ns = int(settle_seconds * 1e9)
     now_ns = time.time_ns()
-    for count, path in enumerate(iter_article_files(root), start=1):
+    for count, (rel, path) in enumerate(walk_article_files(root), start=1):
         if progress is not None:
             progress(count)
-        rel = path.relative_to(root).as_posix()
         state.present.add(rel)
         seen = known.get(rel)
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             stat = None
         if (
