@@ -37,14 +37,14 @@ class BotDeps:
     flood: FloodGate
     pacer: Pacer
     metrics: Metrics
+    # Every topic with its counts and aliases, rebuilt when the content changes (storage/topic_directory.py).
+    topics: TopicDirectoryCache
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
     # Who administers each group, asked of Telegram and remembered briefly (bot/handlers/groups.py).
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     # The channels of content/channels.yaml; None where nothing manages them.
     channels: ChannelDirectory | None = None
-    # Every topic with its counts and aliases, rebuilt when the content changes (storage/topic_directory.py).
-    topics: TopicDirectoryCache = field(default_factory=TopicDirectoryCache)
 
 
 class BotData:

@@ -47,6 +47,7 @@ from bot.web import (
 from storage.database import Database, displayed_url
 from storage.schema import SchemaError
 from storage.sync import ContentSync, SyncReport
+from storage.topic_directory import TopicDirectoryCache
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class BotRuntime:
             flood=FloodGate(settings.flood_commands_per_minute, clock=monotonic),
             pacer=pacer,
             metrics=self.metrics,
+            topics=TopicDirectoryCache(self.db),
             resync=functools.partial(self.watcher.sync_now, settle=False),
             admins=GroupAdmins(clock=monotonic),
             channels=self.channels,

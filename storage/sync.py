@@ -137,7 +137,7 @@ class ContentSync:
                 Diagnostic(self.display_prefix or ".", "error", "content folder does not exist")
             )
             return report
-        async with self.db.read() as session:
+        async with self.db.read_bulk() as session:
             known = await _known_files(session)
             baseline_done = await session.get(StoreState, BASELINE_KEY) is not None
         report.baseline = not baseline_done

@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import Database
 from storage.models import Article, ArticleTopic, StoreState, Topic, TopicAlias
 from storage.records import TopicLookup, TopicSummary
 from storage.topics import clean_topic_name, topic_key
@@ -172,7 +173,14 @@ class TopicDirectoryCache:
     wait that long to show. A scheduled article is counted the moment its time comes.
     """
 
-    def __init__(self, recheck_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        recheck_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
         self.recheck_seconds = recheck_seconds
         self.monotonic = monotonic
         self._directory: TopicDirectory | None = None
@@ -186,7 +194,8 @@ class TopicDirectoryCache:
 
     async def current(self, session: AsyncSession, now: datetime) -> TopicDirectory:
         """The directory for ``now``, rebuilt when the store's version moved or a scheduled article came
-        due. Concurrent callers wait for one rebuild."""
+        due. The version is read through ``session``; a rebuild reads every article link, in a session of
+        its own off the event loop's thread. Concurrent callers wait for one rebuild."""
         directory = self._directory
         if (
             directory is not None
@@ -199,7 +208,8 @@ class TopicDirectoryCache:
         async with self._lock:
             directory = self._directory
             if directory is None or directory.version != version or not directory.holds_at(now):
-                directory = await load_directory(session, now)
+                async with self.db.read_bulk() as bulk:
+                    directory = await load_directory(bulk, now)
                 self._directory = directory
                 self.builds += 1
             self._checked = max(self._checked, checked)

@@ -25,7 +25,7 @@ async def stats(update: Update, context: NewsContext) -> None:
     deps = context.deps
     now = deps.clock()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    async with deps.db.read() as session:
+    async with deps.db.read_bulk() as session:
         figures = await bot_stats(session, midnight)
     await reply(update, stats_text(figures, await texts_of(update, context)))
 

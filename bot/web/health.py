@@ -201,7 +201,7 @@ def deliveries_check(
     """The ledger's backlog; the last success is the worker's or the ledger's, whichever is newer."""
 
     async def deliveries() -> DeliveryStatus:
-        async with db.read() as session:
+        async with db.read_bulk() as session:
             backlog = await delivery_backlog(session, clock())
         moments = [
             m for m in (backlog.last_sent_at, worker.last_success if worker else None) if m is not None
@@ -215,7 +215,7 @@ def pending_deliveries(db: Database) -> Callable[[], Awaitable[int]]:
     """For ``Metrics(pending_deliveries=…)``: the ledger's pending rows, counted at scrape time."""
 
     async def pending() -> int:
-        async with db.read() as session:
+        async with db.read_bulk() as session:
             return await count_pending(session)
 
     return pending

@@ -24,7 +24,7 @@ async def test_the_directory_is_built_once_while_nothing_changes(db: Database) -
     async with db.write() as session:
         space = await add_topic(session, "Space")
         await add_article(session, topics=[space])
-    cache = TopicDirectoryCache()
+    cache = TopicDirectoryCache(db)
     for moment in (NOW, NOW + HOUR, NOW - 30 * MINUTE, NOW + 100 * HOUR):
         assert await counts(cache, db, moment) == {"Space": 1}
     assert cache.builds == 1
@@ -34,7 +34,7 @@ async def test_a_new_version_makes_every_process_rebuild(db: Database) -> None:
     async with db.write() as session:
         space = await add_topic(session, "Space")
     # Two processes on one database, reading the version on every use.
-    first, second = TopicDirectoryCache(recheck_seconds=0), TopicDirectoryCache(recheck_seconds=0)
+    first, second = TopicDirectoryCache(db, recheck_seconds=0), TopicDirectoryCache(db, recheck_seconds=0)
     assert await counts(first, db) == await counts(second, db) == {"Space": 0}
     async with db.write() as session:
         await add_article(session, topics=[space])
@@ -50,7 +50,7 @@ async def test_a_scheduled_article_is_counted_once_its_time_comes(db: Database) 
         space = await add_topic(session, "Space")
         await add_article(session, topics=[space], published_at=NOW - HOUR)
         await add_article(session, topics=[space], published_at=NOW + HOUR)
-    cache = TopicDirectoryCache()
+    cache = TopicDirectoryCache(db)
     assert await counts(cache, db, NOW) == {"Space": 1}
     assert await counts(cache, db, NOW + HOUR - MINUTE) == {"Space": 1}
     assert cache.builds == 1
@@ -84,7 +84,7 @@ async def test_a_sync_bumps_the_version_when_articles_or_topics_yaml_change(
     folder = tmp_path / "content"
     folder.mkdir()
     sync = ContentSync(db, folder, display_prefix="content", clock=lambda: NOW)
-    cache = TopicDirectoryCache(recheck_seconds=0)
+    cache = TopicDirectoryCache(db, recheck_seconds=0)
     write(folder, "a.md", ["Space"])
     await sync.sync()
     assert await counts(cache, db) == {"Space": 1}
@@ -128,7 +128,7 @@ async def test_the_version_is_read_at_most_once_per_recheck_interval(db: Databas
     async with db.write() as session:
         space = await add_topic(session, "Space")
     seconds = [0.0]
-    cache = TopicDirectoryCache(recheck_seconds=1.0, monotonic=lambda: seconds[0])
+    cache = TopicDirectoryCache(db, recheck_seconds=1.0, monotonic=lambda: seconds[0])
     assert await counts(cache, db) == {"Space": 0}
     async with db.write() as session:
         await add_article(session, topics=[space])

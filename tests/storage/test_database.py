@@ -1,0 +1,46 @@
+"""Where SQLite queries run: short reads on the event loop's thread, long reads and writes on workers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from tests.storage.factories import add_topic
+
+pytestmark = pytest.mark.sqlite_only
+
+
+async def query_thread(session: AsyncSession) -> int:
+    """The id of the thread that runs SQLite's function calls for this session's connection."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.create_function("thread_id", 0, threading.get_ident)
+    return int(await session.scalar(text("SELECT thread_id()")) or 0)
+
+
+async def test_short_reads_run_in_place_long_reads_and_writes_on_a_worker(db: Database) -> None:
+    here = threading.get_ident()
+    async with db.read() as session:
+        assert await query_thread(session) == here
+    async with db.read_bulk() as session:
+        assert await query_thread(session) != here
+    async with db.write() as session:
+        assert await query_thread(session) != here
+
+
+async def test_in_place_reads_see_committed_writes_and_keep_their_snapshot(db: Database) -> None:
+    async with db.write() as session:
+        await add_topic(session, "Space")
+    async with db.read() as reader:
+        assert await reader.scalar(text("SELECT count(*) FROM topics")) == 1
+        async with db.write() as session:
+            await add_topic(session, "AI")
+        # WAL: a read transaction keeps the snapshot it started with, never waiting for the writer.
+        assert await reader.scalar(text("SELECT count(*) FROM topics")) == 1
+    async with db.read() as reader:
+        assert await reader.scalar(text("SELECT count(*) FROM topics")) == 2
