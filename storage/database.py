@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import event, text
-from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -23,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import schema
+from storage.inline_sqlite import inline_creator
 from storage.schema import SchemaChange, SchemaError, SchemaState
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/newsbot.db"
@@ -108,35 +105,6 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class InlineSqliteConnection(aiosqlite.Connection):
-    """aiosqlite's connection, with each call run at once on the calling (event loop) thread.
-
-    aiosqlite hands every call (cursor, execute, fetch, close, rollback) to a worker thread and back: under
-    load those hand-offs took a third of the bot's CPU, more than the queries. Reads on SQLite in WAL mode
-    never wait for a lock and the bot's are short (an index lookup or range), so they run in place. The
-    worker thread still opens and closes the connection; long reads use ``Database.read_bulk`` instead.
-    """
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-
-def _inline_creator(url: str) -> Callable[[], Any]:
-    """An ``async_creator`` for SQLAlchemy: the same connect arguments its aiosqlite dialect would use."""
-    args, params = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
-    # Opened by the worker thread, then used from the event loop's thread.
-    connector = functools.partial(sqlite3.connect, *args, **{**params, "check_same_thread": False})
-
-    async def create() -> aiosqlite.Connection:
-        connection = InlineSqliteConnection(connector, iter_chunk_size=64)
-        connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite's own connections
-        return await connection
-
-    return create
-
-
 class Database:
     """The engine and its session factories; created at start-up, closed at shutdown."""
 
@@ -147,17 +115,21 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url, echo=echo)
         if self.is_sqlite:
+            # Two engines on one file: statements run on aiosqlite's worker threads (long ones: scans,
+            # counts, bulk writes, migrations) or in place on the event loop's thread (short ones).
             _tune_sqlite(self.engine)
             self._writer_engine = self.engine.execution_options(sqlite_immediate=True)
             self._inline_engine = create_async_engine(
-                self.url, echo=echo, async_creator=_inline_creator(self.url)
+                self.url, echo=echo, async_creator=inline_creator(self.url)
             )
             _tune_sqlite(self._inline_engine)
+            inline_writer = self._inline_engine.execution_options(sqlite_immediate=True)
         else:
-            self._writer_engine = self._inline_engine = self.engine
+            self._writer_engine = self._inline_engine = inline_writer = self.engine
         self._reader = async_sessionmaker(self._inline_engine, expire_on_commit=False)
         self._bulk_reader = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = async_sessionmaker(self._writer_engine, expire_on_commit=False)
+        self._writer = async_sessionmaker(inline_writer, expire_on_commit=False)
+        self._bulk_writer = async_sessionmaker(self._writer_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queueing writers here is fair and immediate; leaving it to
         # SQLite's busy handler makes each waiting writer sleep and poll, which costs tens of milliseconds.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -180,13 +152,28 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A short write transaction, committed on success; never hold one across a network call."""
-        if self._write_lock is None:
-            async with self._writer() as session, session.begin():
-                yield session
-            return
-        async with self._write_lock, self._writer() as session, session.begin():
+        """A short write transaction, committed on success; never hold one across a network call.
+
+        On SQLite its statements run in place on the event loop's thread, except taking the write lock and
+        committing (either may wait: for another process, for a checkpoint): keep it to a few rows, and use
+        ``write_bulk`` for batches of hundreds.
+        """
+        async with self._write_turn(), self._writer() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def write_bulk(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction for batches (a sync, a fan-out, pruning): on SQLite, on a worker thread."""
+        async with self._write_turn(), self._bulk_writer() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        async with self._write_lock:
+            yield
 
     async def create_schema(self) -> SchemaChange:
         """Bring the schema to the newest revision; a database made before migrations is adopted first."""

@@ -159,7 +159,7 @@ class ContentSync:
         previous = {path: seen.article_id for path, seen in known.items()}
         index = TopicIndex(catalog)
         now = self.clock()
-        async with self.db.write() as session:
+        async with self.db.write_bulk() as session:
             await index.load(session)
             await index.apply_catalog(session)
 
@@ -180,7 +180,7 @@ class ContentSync:
             failures.extend(part.unreadable)
             report.unchanged += len(part.touched)
             report.diagnostics.extend(d for c in winners for d in c.diagnostics)
-            async with self.db.write() as session:
+            async with self.db.write_bulk() as session:
                 if part.touched:
                     await session.execute(
                         update(ContentFile),
@@ -189,7 +189,7 @@ class ContentSync:
                 if winners:
                     await self._apply_batch(session, winners, holders, previous, index, now, mark_new, report)
                     await bump_topics_version(session)
-        async with self.db.write() as session:
+        async with self.db.write_bulk() as session:
             await self._record_failures(session, failures, known, now, report)
             if state.gone:
                 await session.execute(delete(ContentFile).where(ContentFile.path.in_(sorted(state.gone))))

@@ -61,7 +61,8 @@ async def search(update: Update, context: NewsContext) -> None:
     query = command_argument(update)
     deps = context.deps
     now = deps.clock()
-    async with deps.db.read() as session:
+    # Full-text matching and ranking take milliseconds: on SQLite, off the event loop's thread.
+    async with deps.db.read_bulk() as session:
         texts = await texts_of(update, context, session)
         articles = await search_articles(session, query, now, limit=SEARCH_LIMIT) if query else []
     if not query:

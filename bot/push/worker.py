@@ -169,7 +169,7 @@ class DeliveryWorker:
         for article_id in jobs:
             finished = False
             while not finished and not self._stopping.is_set():
-                async with self.db.write() as session:
+                async with self.db.write_bulk() as session:
                     result = await expand_batch(
                         session,
                         article_id,

@@ -1,14 +1,16 @@
-"""Where SQLite queries run: short reads on the event loop's thread, long reads and writes on workers."""
+"""Where SQLite statements run: short ones on the event loop's thread, long ones on aiosqlite's workers."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database
+from storage.database import Database, sqlite_path
 from tests.storage.factories import add_topic
 
 pytestmark = pytest.mark.sqlite_only
@@ -23,14 +25,40 @@ async def query_thread(session: AsyncSession) -> int:
     return int(await session.scalar(text("SELECT thread_id()")) or 0)
 
 
-async def test_short_reads_run_in_place_long_reads_and_writes_on_a_worker(db: Database) -> None:
+async def test_short_statements_run_in_place_long_ones_on_a_worker(db: Database) -> None:
     here = threading.get_ident()
     async with db.read() as session:
         assert await query_thread(session) == here
+    async with db.write() as session:
+        assert await query_thread(session) == here
     async with db.read_bulk() as session:
         assert await query_thread(session) != here
-    async with db.write() as session:
+    async with db.write_bulk() as session:
         assert await query_thread(session) != here
+
+
+async def test_taking_the_write_lock_waits_on_a_worker_not_on_the_event_loop(db: Database) -> None:
+    """Another process holds SQLite's write lock: the event loop keeps running while a writer waits."""
+    path = sqlite_path(db.url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, other.rollback)  # the other process lets go after 0.3 s
+    async with db.write() as session:
+        await add_topic(session, "Space")
+    ticker.cancel()
+    other.close()
+    assert ticks >= 10  # the loop ran all along
 
 
 async def test_in_place_reads_see_committed_writes_and_keep_their_snapshot(db: Database) -> None:
