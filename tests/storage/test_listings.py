@@ -199,6 +199,20 @@ async def test_search_ranks_with_bm25_and_breaks_ties_newest_first(db: Database)
     assert [a.id for a in limited] == [newer, middle]
 
 
+async def test_search_lists_whole_words_before_words_they_begin(db: Database) -> None:
+    async with db.write() as session:
+        begun = await add_article(session, "Quantum quantum quantum", excerpt="quantum")
+        whole = await add_article(session, "Funds rise", excerpt="a quant desk, among many other desks")
+    async with db.read() as session:
+        found = await search_articles(session, "quant", NOW)
+        first = await search_articles(session, "quant", NOW, limit=1)
+        typed = await search_articles(session, "qua", NOW)
+    # By bm25 alone the first article, three words beginning "quant" in its title, would come first.
+    assert [a.id for a in typed] == [begun, whole]
+    assert [a.id for a in found] == [whole, begun]
+    assert [a.id for a in first] == [whole]
+
+
 async def test_search_ranks_only_the_newest_matches(db: Database) -> None:
     async with db.write() as session:
         # The best match is the oldest stored: with room for three candidates it is not among them.
