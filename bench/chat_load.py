@@ -1,6 +1,7 @@
 """Chat load at 100,000 readers: per-command latency under an open-loop Poisson load, peak RSS.
 
-    python bench/chat_load.py [--rates 100,200,300] [--seconds 20]
+    python bench/chat_load.py [--rates 100,200,300] [--seconds 20] [--only /search,tap]
+    python bench/chat_load.py --database postgresql://newsbot:newsbot@127.0.0.1/chatload
 
 A reproducible world (seed 42): 100,000 article files over 1,000 topics, imported with ``newsbot import``
 (cached under bench/.cache between runs), 100,000 chats with ~300,000 subscriptions. Three processes on
@@ -13,7 +14,9 @@ with nothing else in flight, in a mix of /topics, a tap on a topic button, /late
 Latency of an update: from its injection to the bot's answer reaching the emulator (the first message sent
 to that chat for a command; ``answerCallbackQuery`` for a tap). Per rate: p50 / p95 / p99 per command,
 whether the backlog grew (answers still missing 5 s after the last arrival, or latency rising from the
-first half of the run to the second), and the bot's peak RSS (VmHWM).
+first half of the run to the second), the bot's peak RSS (VmHWM), and the CPU time the bot and the
+emulator used per answered update (user + system, /proc): on a shared machine the least noisy figure.
+Measuring starts once the bot is idle after start-up (its watcher syncs the whole folder once more).
 """
 
 from __future__ import annotations
@@ -98,13 +101,32 @@ def topic_name(n: int) -> str:
     return f"Topic {n:04d}"
 
 
-def build_world(folder: Path) -> None:
-    """Article files and a database with readers, unless a previous run left them in ``folder``."""
-    marker = folder / "ready"
-    if marker.exists():
-        return
-    rng = random.Random(SEED)
+def build_world(folder: Path, database: str | None) -> None:
+    """Article files, imported into a database with readers, unless a previous run left them there.
+
+    The files and the SQLite database are cached in ``folder``; a PostgreSQL database keeps its world.
+    """
     content = folder / "content"
+    if not (folder / "files-ready").exists():
+        write_articles(content)
+        (folder / "files-ready").write_text("ok")
+    if database is None and (folder / "ready").exists():
+        return
+    environment = bot_environment(folder, "", 0, database)
+    if database is not None and asyncio.run(count_readers(environment["DATABASE_URL"])) == CHATS:
+        return
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "import"], cwd=ROOT, env=environment, check=True)
+    print(f"world: imported {ARTICLES:,} articles in {time.perf_counter() - started:.0f} s")
+    subprocess.run(
+        [sys.executable, __file__, "--seed-readers", environment["DATABASE_URL"]], cwd=ROOT, check=True
+    )
+    if database is None:
+        (folder / "ready").write_text("ok")
+
+
+def write_articles(content: Path) -> None:
+    rng = random.Random(SEED)
     content.mkdir(parents=True, exist_ok=True)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for n in range(ARTICLES):
@@ -122,14 +144,24 @@ def build_world(folder: Path) -> None:
             ),
             encoding="utf-8",
         )
-    environment = bot_environment(folder, "", 0)
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "import"], cwd=ROOT, env=environment, check=True)
-    print(f"world: imported {ARTICLES:,} articles in {time.perf_counter() - started:.0f} s")
-    subprocess.run(
-        [sys.executable, __file__, "--seed-readers", environment["DATABASE_URL"]], cwd=ROOT, check=True
-    )
-    marker.write_text("ok")
+
+
+async def count_readers(database_url: str) -> int:
+    """How many readers a PostgreSQL database holds (0 when it has no schema yet)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.database import Database
+    from storage.models import Chat
+
+    db = Database(database_url)
+    try:
+        async with db.read() as session:
+            return int(await session.scalar(select(func.count()).select_from(Chat)) or 0)
+    except DBAPIError:
+        return 0
+    finally:
+        await db.close()
 
 
 async def seed_readers(database_url: str) -> None:
@@ -215,7 +247,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def run_rate(http: aiohttp.ClientSession, emulator: str, rate: int, seconds: float) -> RunResult:
+async def run_rate(
+    http: aiohttp.ClientSession, emulator: str, rate: int, seconds: float, mix: tuple[tuple[str, float], ...]
+) -> RunResult:
     rng = random.Random(SEED + rate)
     control = f"{emulator}/_emulator"
     calls_seen = len(await get(http, f"{control}/calls"))
@@ -223,7 +257,7 @@ async def run_rate(http: aiohttp.ClientSession, emulator: str, rate: int, second
     keyboards: dict[int, tuple[int, str]] = {}  # chat -> (message id, a topic button's callback data)
     pending: list[Pending] = []
     result = RunResult(rate, 0, 0)
-    commands, weights = zip(*MIX, strict=True)
+    commands, weights = zip(*mix, strict=True)
     loop = asyncio.get_running_loop()
     start = loop.time()
     tasks: set[asyncio.Task[None]] = set()
@@ -245,7 +279,7 @@ async def run_rate(http: aiohttp.ClientSession, emulator: str, rate: int, second
         await asyncio.sleep(max(0.0, next_arrival - loop.time()))
         command = rng.choices(commands, weights)[0]
         if command == "tap" and not [c for c in keyboards if c not in busy]:
-            command = "/topics"
+            command = "/topics"  # a tap needs a keyboard: a /topics answer first
         if command == "tap":
             chat = rng.choice([c for c in keyboards if c not in busy])
         else:
@@ -353,7 +387,19 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def measure(folder: Path, rates: list[int], seconds: float, database: str | None) -> None:
+async def settle(pid: int, seconds: float = 120) -> None:
+    """Wait until the bot is idle: after start-up its watcher syncs the 100,000 files once more."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(0.5)
+        if cpu_seconds(pid) - before < 0.05:
+            return
+
+
+async def measure(
+    folder: Path, rates: list[int], seconds: float, database: str | None, mix: tuple[tuple[str, float], ...]
+) -> None:
     emulator_port, bot_port = free_port(), free_port()
     emulator_url = f"http://127.0.0.1:{emulator_port}"
     emulator = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
@@ -371,17 +417,18 @@ async def measure(folder: Path, rates: list[int], seconds: float, database: str 
                 [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=environment
             )
             await wait_for(http, f"http://127.0.0.1:{bot_port}/healthz", seconds=300)
+            await settle(bot.pid)
             print(f"bot ready, RSS after start {peak_rss_mb(bot.pid):.0f} MB")
             header = f"{'rate':>5} {'command':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
             for rate in rates:
                 cpu_before = cpu_seconds(bot.pid), cpu_seconds(emulator.pid)
-                result = await run_rate(http, emulator_url, rate, seconds)
+                result = await run_rate(http, emulator_url, rate, seconds, mix)
                 bot_cpu, emulator_cpu = (
                     (cpu_seconds(pid) - before) * 1000 / max(1, result.answered)
                     for pid, before in zip((bot.pid, emulator.pid), cpu_before, strict=True)
                 )
                 print(header)
-                for command, _ in MIX:
+                for command, _ in mix:
                     values = result.latencies.get(command, [])
                     print(
                         f"{rate:>5} {command:<10} {len(values):>6} {percentile(values, 0.5):>8.1f} "
@@ -421,14 +468,27 @@ def main() -> None:
     parser.add_argument("--rates", default="100,200,300", help="updates per second, comma-separated")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each rate's run")
     parser.add_argument("--cache", default=str(ROOT / "bench" / ".cache" / "chat_load"))
+    parser.add_argument(
+        "--only", help="a comma-separated subset of the mix (/topics,tap,/latest,/search,/mytopics,/help)"
+    )
+    parser.add_argument(
+        "--database", help="a PostgreSQL URL: the world is imported there once (default: SQLite, cached)"
+    )
     parser.add_argument("--seed-readers", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_readers:
         asyncio.run(seed_readers(args.seed_readers))
         return
     folder = Path(args.cache)
-    build_world(folder)
-    asyncio.run(measure(folder, [int(r) for r in args.rates.split(",")], args.seconds, None))
+    build_world(folder, args.database)
+    mix: tuple[tuple[str, float], ...] = MIX
+    if args.only:
+        wanted = args.only.split(",")
+        mix = tuple((c, w) for c, w in (*MIX, ("/help", 0.0)) if c in wanted)
+        mix = tuple((c, w or 1.0) for c, w in mix)
+        if len(mix) != len(wanted):
+            parser.error(f"--only: not in the mix: {', '.join(set(wanted) - {c for c, _ in mix})}")
+    asyncio.run(measure(folder, [int(r) for r in args.rates.split(",")], args.seconds, args.database, mix))
 
 
 if __name__ == "__main__":

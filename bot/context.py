@@ -19,8 +19,9 @@ from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
-from storage.chats import chat_language, register_chat
+from storage.chats import register_chat
 from storage.database import Database
+from storage.languages import LanguageChoices
 from storage.sync import SyncReport
 from storage.topic_directory import TopicDirectory, TopicDirectoryCache
 
@@ -39,6 +40,8 @@ class BotDeps:
     metrics: Metrics
     # Every topic with its counts and aliases, rebuilt when the content changes (storage/topic_directory.py).
     topics: TopicDirectoryCache
+    # Every chat's choice of language in /settings (storage/languages.py).
+    languages: LanguageChoices
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
     # Who administers each group, asked of Telegram and remembered briefly (bot/handlers/groups.py).
@@ -96,17 +99,12 @@ async def topic_directory(context: NewsContext, session: AsyncSession) -> TopicD
 async def texts_of(update: Update, context: NewsContext, session: AsyncSession | None = None) -> Texts:
     """The catalogue of the update's chat: its choice in /settings, else the sender's Telegram language.
 
-    Read once per update: every later call in the same update gets the same catalogue. A handler that has
-    a session open already passes it, which spares a session of its own.
+    The choices are held in memory (``BotDeps.languages``); a handler with a session open passes it, for
+    the occasional check that no other process changed one.
     """
     if context.texts is None:
-        chat, choice = update.effective_chat, None
-        if chat is not None:
-            if session is None:
-                async with context.deps.db.read() as own:
-                    choice = await chat_language(own, chat.id)
-            else:
-                choice = await chat_language(session, chat.id)
+        chat = update.effective_chat
+        choice = None if chat is None else await context.deps.languages.get(chat.id, session)
         context.texts = chosen_texts(update, choice)
     return context.texts
 

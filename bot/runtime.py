@@ -45,6 +45,7 @@ from bot.web import (
     webhook_path,
 )
 from storage.database import Database, displayed_url
+from storage.languages import LanguageChoices
 from storage.schema import SchemaError
 from storage.sync import ContentSync, SyncReport
 from storage.topic_directory import TopicDirectoryCache
@@ -153,6 +154,7 @@ class BotRuntime:
             pacer=pacer,
             metrics=self.metrics,
             topics=TopicDirectoryCache(self.db),
+            languages=LanguageChoices(self.db),
             resync=functools.partial(self.watcher.sync_now, settle=False),
             admins=GroupAdmins(clock=monotonic),
             channels=self.channels,

@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
+from storage.languages import bump_languages_version
 from storage.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
 
@@ -62,11 +63,6 @@ async def get_preferences(session: AsyncSession, chat_id: int) -> Preferences:
     return await _stored_preferences(session, chat_id) or Preferences()
 
 
-async def chat_language(session: AsyncSession, chat_id: int) -> str | None:
-    """The language the chat chose in /settings; None when it follows Telegram's language_code."""
-    return await session.scalar(select(ChatPreferences.language).where(ChatPreferences.chat_id == chat_id))
-
-
 async def update_preferences(session: AsyncSession, chat_id: int, **changes: object) -> Preferences:
     """Change some settings and return them all; ValueError for an unknown setting or a bad value.
 
@@ -89,6 +85,8 @@ async def update_preferences(session: AsyncSession, chat_id: int, **changes: obj
         await session.execute(
             update(ChatPreferences).where(ChatPreferences.chat_id == chat_id).values(values)
         )
+    if updated.language != (stored or Preferences()).language:
+        await bump_languages_version(session)
     return updated
 
 
@@ -106,6 +104,7 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
     removed = 0
     for statement in statements:
         removed += await _delete_count(session, statement)
+    await bump_languages_version(session)
     return removed > 0
 
 

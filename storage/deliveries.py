@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.languages import bump_languages_version
 from storage.localtime import Schedule
 from storage.models import (
     Article,
@@ -378,6 +379,7 @@ async def migrate_chat(session: AsyncSession, old_id: int, new_id: int, now: dat
     for model in (Subscription, ChatPreferences, ChatFilter, Delivery):
         await session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
     await session.execute(delete(Chat).where(Chat.id == old_id))
+    await bump_languages_version(session)  # the chat's choice of language moves with it
 
 
 async def remember_file_id(session: AsyncSession, article_id: int, url: str, file_id: str) -> None:

@@ -14,18 +14,18 @@ import asyncio
 import difflib
 import math
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
-from storage.models import Article, ArticleTopic, StoreState, Topic, TopicAlias
+from storage.models import Article, ArticleTopic, Topic, TopicAlias
 from storage.records import TopicLookup, TopicSummary
 from storage.topics import clean_topic_name, topic_key
+from storage.versions import bump_version, read_version
 
 VERSION_KEY = "topics_version"
 MAX_SUGGESTIONS = 3
@@ -95,7 +95,7 @@ async def load_directory(session: AsyncSession, now: datetime, *, counted: bool 
     ``counted=False`` skips the counts (all zero): enough to resolve names inside a sync's own transaction.
     """
     # The version first: a sync that commits after this read makes the next request rebuild.
-    version = await session.scalar(select(StoreState.value).where(StoreState.key == VERSION_KEY))
+    version = await read_version(session, VERSION_KEY)
     topics = (await session.execute(select(Topic.id, Topic.key, Topic.name, Topic.description))).all()
     aliases = (
         await session.execute(
@@ -161,8 +161,7 @@ async def _live_counts(session: AsyncSession, now: datetime) -> dict[int, int]:
 
 async def bump_topics_version(session: AsyncSession) -> None:
     """Tell every process that topics, aliases or articles changed: their directories are rebuilt."""
-    await session.execute(delete(StoreState).where(StoreState.key == VERSION_KEY))
-    await session.execute(insert(StoreState).values(key=VERSION_KEY, value=uuid.uuid4().hex))
+    await bump_version(session, VERSION_KEY)
 
 
 class TopicDirectoryCache:
@@ -204,7 +203,7 @@ class TopicDirectoryCache:
         ):
             return directory
         checked = self.monotonic()
-        version = await session.scalar(select(StoreState.value).where(StoreState.key == VERSION_KEY))
+        version = await read_version(session, VERSION_KEY)
         async with self._lock:
             directory = self._directory
             if directory is None or directory.version != version or not directory.holds_at(now):

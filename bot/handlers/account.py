@@ -32,6 +32,7 @@ async def on_confirm(update: Update, context: NewsContext) -> None:
         return
     async with context.deps.db.write() as session:
         await forget_chat(session, tap.chat_id)
+    context.deps.languages.changed(tap.chat_id, None)
     await edit_in_place(query, texts.stop_done, None)
 
 

@@ -58,6 +58,7 @@ async def on_language(update: Update, context: NewsContext) -> None:
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
         preferences = await update_preferences(session, tap.chat_id, language=choice)
+    deps.languages.changed(tap.chat_id, choice)
     # The answer and the redrawn menu are already in the new language.
     texts = context.texts = chosen_texts(update, choice)
     await query.answer(texts.toast_saved)

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.chats import (
-    chat_language,
     forget_chat,
     get_preferences,
     mark_blocked,
@@ -115,16 +114,16 @@ async def test_update_preferences_accepts_switches_as_zero_and_one(db: Database)
 async def test_language_choice_is_kept_with_other_changes_and_reset_to_automatic(db: Database) -> None:
     async with db.write() as session:
         await add_chat(session, 42)
-        assert await chat_language(session, 42) is None
+        assert (await get_preferences(session, 42)).language is None
         assert await update_preferences(session, 42, language="de") == Preferences(language="de")
         await update_preferences(session, 42, silent=True)
     async with db.read() as session:
-        assert await chat_language(session, 42) == "de"
+        assert (await get_preferences(session, 42)).language == "de"
         assert await get_preferences(session, 42) == Preferences(silent=True, language="de")
     async with db.write() as session:
         assert await update_preferences(session, 42, language=None) == Preferences(silent=True)
     async with db.read() as session:
-        assert await chat_language(session, 42) is None
+        assert (await get_preferences(session, 42)).language is None
 
 
 async def test_update_preferences_without_changes_returns_the_current_ones(db: Database) -> None:
