@@ -3,6 +3,7 @@ clearly (a log line naming the channel, an operator alert) when it may not; bad 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -159,6 +160,12 @@ async def test_editing_the_file_moves_subscriptions_and_releases_channels(
     assert channels.pushes(SPACE_WIRE) == []
 
 
+async def follows(pushes: Pushes, chat_id: int, names: list[str]) -> None:
+    async with asyncio.timeout(WAIT):
+        while await followed(pushes, chat_id) != names:  # noqa: ASYNC110 - the store is what we observe
+            await asyncio.sleep(0.05)
+
+
 async def test_a_broken_file_is_reported_precisely_and_changes_nothing(
     channels: Pushes, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -179,9 +186,10 @@ async def test_a_broken_file_is_reported_precisely_and_changes_nothing(
     )
     await eventually(lambda: logged(caplog, logging.ERROR, "channels.yaml:2: error: the topics of @ops_news"))
     await eventually(lambda: logged(caplog, logging.INFO, str(SPACE_WIRE), "now follows: Climate"))
+    # The line is logged inside the transaction: wait for its commit.
+    await follows(channels, SPACE_WIRE, ["Climate"])
     assert await followed(channels, AI_NEWS) == ["Space"]
     assert await followed(channels, OPS_NEWS) == ["Security"]
-    assert await followed(channels, SPACE_WIRE) == ["Climate"]
 
 
 async def test_a_channel_the_bot_is_not_in_yet_is_taken_on_when_it_is_added(
