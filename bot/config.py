@@ -52,6 +52,7 @@ class Settings:
     push_max_age: timedelta | None = None
     corrections: bool = False
     correction_window: timedelta = timedelta(hours=48)
+    retention_days: int = 30  # 0: keep the delivery ledger forever
     digest_threshold: int = 5
     push_concurrency: int = 32
     push_max_attempts: int = 8
@@ -179,6 +180,7 @@ class Settings:
             push_max_age=max_age,
             corrections=flag("CORRECTIONS"),
             correction_window=correction_window,
+            retention_days=int(number("RETENTION_DAYS", 30, minimum=0, integer=True)),
             digest_threshold=int(number("DIGEST_THRESHOLD", 5, minimum=1, integer=True)),
             push_concurrency=int(number("PUSH_CONCURRENCY", 32, minimum=1, integer=True)),
             push_max_attempts=int(number("PUSH_MAX_ATTEMPTS", 8, minimum=1, integer=True)),
@@ -214,9 +216,22 @@ class Settings:
                 f"PUSH_RATE: at most SEND_GLOBAL_PER_SECOND ({settings.send_global_per_second}) "
                 f"unless PUSH_PAID_BROADCAST=true, got {settings.push_rate}"
             )
+        retention = settings.retention
+        if settings.corrections and retention is not None and retention < settings.correction_window:
+            # A correction edits the messages it finds in the ledger: they must outlive its window.
+            problems.append(
+                f"RETENTION_DAYS: must cover CORRECTION_WINDOW ({env.get('CORRECTION_WINDOW') or '48h'}) "
+                f"while CORRECTIONS=true (corrections edit sent messages by the ids the ledger keeps), "
+                f"got {settings.retention_days}"
+            )
         if problems:
             raise ConfigError(problems)
         return settings
+
+    @property
+    def retention(self) -> timedelta | None:
+        """How long closed delivery rows are kept (``RETENTION_DAYS``); None: forever."""
+        return timedelta(days=self.retention_days) if self.retention_days else None
 
     def pacing_limits(self) -> PacingLimits:
         return PacingLimits(

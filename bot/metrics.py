@@ -81,6 +81,12 @@ class Metrics:
             namespace=ns,
             registry=registry,
         )
+        self.deliveries_pruned_total = Counter(
+            "deliveries_pruned",
+            "Closed delivery rows deleted after RETENTION_DAYS (still counted per day in delivery_tallies).",
+            namespace=ns,
+            registry=registry,
+        )
         self.deliveries_failed_total = Counter(
             "deliveries_failed",
             "Push attempts Telegram refused, by reason (retried or not).",
@@ -144,6 +150,11 @@ class Metrics:
             raise ValueError(f"unknown delivery outcome {outcome!r}")
         if count:
             self.deliveries_total.labels(outcome).inc(count)
+
+    def count_pruned(self, count: int) -> None:
+        """Ledger rows one retention pass deleted."""
+        if count:
+            self.deliveries_pruned_total.inc(count)
 
     def count_send_failure(self, reason: str) -> None:
         """One refused push attempt; ``reason`` is the failure's kind (``Failure.value``), never its text."""

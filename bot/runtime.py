@@ -30,6 +30,7 @@ from bot.pacing import Pacer
 from bot.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
+from bot.push.retention import RetentionWorker
 from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.watcher import ContentWatcher
@@ -213,6 +214,12 @@ class BotRuntime:
             if settings.corrections
             else None
         )
+        # The sending process keeps the ledger bounded (RETENTION_DAYS; 0: no pruning).
+        self.retention = (
+            RetentionWorker(self.db, settings.retention, clock=clock, metrics=self.metrics)
+            if settings.retention is not None
+            else None
+        )
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False
@@ -313,6 +320,8 @@ class BotRuntime:
             self.worker.start()
             if self.corrections is not None:
                 self.corrections.start()
+            if self.retention is not None:
+                self.retention.start()
         if self.serves_updates:
             await self.watcher.start()
         # A sender serves health and metrics only on SENDER_PORT: several may share one host.
@@ -351,6 +360,8 @@ class BotRuntime:
         stopping = [self.worker.stop(grace)]
         if self.corrections is not None:
             stopping.append(self.corrections.stop(grace))
+        if self.retention is not None:
+            stopping.append(self.retention.stop())
         await asyncio.gather(*stopping)
         if self._joined:
             await self.fleet.leave()

@@ -6,13 +6,14 @@ PostgreSQL compare them the same way.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -310,3 +311,14 @@ class Delivery(Base):
         Index("ix_deliveries_status_sent", "status", "sent_at"),
         Index("ix_deliveries_chat_status", "chat_id", "thread_id", "status"),
     )
+
+
+class DeliveryTally(Base):
+    """Ledger rows pruned after ``RETENTION_DAYS`` (storage/retention.py), counted per day and status, so
+    the totals of ``/stats`` still include them. ``day``: the UTC day a row was sent (``sent_at``), or for a
+    row never sent, the day of its last attempt (``due_at``)."""
+
+    __tablename__ = "delivery_tallies"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)  # sent|failed|cancelled|skipped
+    count: Mapped[int] = mapped_column(BigInteger)

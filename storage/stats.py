@@ -1,4 +1,9 @@
-"""The operator's figures (``/stats``): chats, subscriptions, articles and deliveries."""
+"""The operator's figures (``/stats``): chats, subscriptions, articles and deliveries.
+
+Ledger rows older than ``RETENTION_DAYS`` are pruned (storage/retention.py) and counted in
+``delivery_tallies``: totals add those counts; today's figures never need them (the retention is a day
+at least, so today's rows are all still in the ledger).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.chats import ACTIVE, BLOCKED
-from storage.models import Article, Chat, Delivery, Subscription, Topic
+from storage.models import Article, Chat, Delivery, DeliveryTally, Subscription, Topic
 from storage.records import BotStats
 
 # Delivery.status values (see storage.models.Delivery).
@@ -40,6 +45,9 @@ async def bot_stats(session: AsyncSession, since: datetime) -> BotStats:
     failed_total = await session.scalar(
         select(func.count()).select_from(Delivery).where(Delivery.status == FAILED)
     )
+    failed_pruned = await session.scalar(
+        select(func.sum(DeliveryTally.count)).where(DeliveryTally.status == FAILED)
+    )
     last_failure = await session.scalar(
         select(Delivery.error)
         .where(Delivery.status == FAILED)
@@ -53,6 +61,6 @@ async def bot_stats(session: AsyncSession, since: datetime) -> BotStats:
         articles_live=articles_live or 0,
         deliveries_today=sent_today or 0,
         failures_today=failed_today or 0,
-        failures_total=failed_total or 0,
+        failures_total=(failed_total or 0) + int(failed_pruned or 0),  # SUM is NUMERIC on PostgreSQL
         last_failure=last_failure,
     )

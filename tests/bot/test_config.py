@@ -45,6 +45,38 @@ def test_every_problem_is_reported_at_once() -> None:
     ]
 
 
+def test_retention_days_default_to_30_and_0_keeps_the_ledger_forever() -> None:
+    assert Settings.from_env({}).retention == timedelta(days=30)
+    assert Settings.from_env({"RETENTION_DAYS": "7"}).retention == timedelta(days=7)
+    assert Settings.from_env({"RETENTION_DAYS": "0"}).retention is None
+    for raw, problem in (
+        ("soon", "RETENTION_DAYS: expected a whole number, got 'soon'"),
+        ("1.5", "RETENTION_DAYS: expected a whole number, got '1.5'"),
+        ("-1", "RETENTION_DAYS: must be at least 0, got '-1'"),
+    ):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({"RETENTION_DAYS": raw})
+        assert raised.value.problems == [problem]
+
+
+def test_with_corrections_on_the_retention_covers_the_correction_window() -> None:
+    """Corrections edit sent messages by the ids in the ledger: those rows must outlive the window."""
+    assert Settings.from_env({"RETENTION_DAYS": "1"}).retention == timedelta(days=1)  # corrections off
+    assert Settings.from_env({"CORRECTIONS": "true", "RETENTION_DAYS": "2"}).retention == timedelta(days=2)
+    forever = Settings.from_env({"CORRECTIONS": "true", "CORRECTION_WINDOW": "60d", "RETENTION_DAYS": "0"})
+    assert forever.retention is None
+    for env, window, days in (
+        ({"RETENTION_DAYS": "1"}, "48h", 1),
+        ({"CORRECTION_WINDOW": "60d"}, "60d", 30),
+    ):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({"CORRECTIONS": "true", **env})
+        assert raised.value.problems == [
+            f"RETENTION_DAYS: must cover CORRECTION_WINDOW ({window}) while CORRECTIONS=true (corrections "
+            f"edit sent messages by the ids the ledger keeps), got {days}"
+        ]
+
+
 def test_corrections_are_opt_in_with_a_window_like_push_max_age() -> None:
     default = Settings.from_env({})
     assert (default.corrections, default.correction_window) == (False, timedelta(hours=48))

@@ -19,6 +19,7 @@ NAMES = {
     "newsbot_command_seconds",
     "newsbot_deliveries",
     "newsbot_deliveries_failed",
+    "newsbot_deliveries_pruned",
     "newsbot_delivery_queue_depth",
     "newsbot_telegram_429",
     "newsbot_articles_ingested",
@@ -58,6 +59,8 @@ def test_counters_move_when_recorded() -> None:
     metrics.count_delivery("sent", 5)
     metrics.count_delivery("failed")
     metrics.count_delivery("skipped", 0)
+    metrics.count_pruned(3)
+    metrics.count_pruned(0)
     metrics.count_send_failure("photo refused")
     metrics.count_send_failure("Transient")
     metrics.count_rate_limited()
@@ -76,6 +79,7 @@ def test_counters_move_when_recorded() -> None:
     assert values[("newsbot_deliveries_total", (("outcome", "failed"),))] == 1
     assert values[("newsbot_deliveries_total", (("outcome", "skipped"),))] == 0
     assert values[("newsbot_deliveries_failed_total", (("reason", "photo_refused"),))] == 1
+    assert values[("newsbot_deliveries_pruned_total", ())] == 3
     assert values[("newsbot_deliveries_failed_total", (("reason", "transient"),))] == 1
     assert values[("newsbot_telegram_429_total", ())] == 2
     assert values[("newsbot_articles_ingested_total", ())] == 7

@@ -1,0 +1,171 @@
+"""Retention: ledger rows closed longer ago than ``RETENTION_DAYS`` are pruned, in short batches.
+
+What goes: delivery rows in a final state whose moment is before the cutoff — ``sent`` rows by
+``sent_at``; ``failed``, ``cancelled`` and ``skipped`` rows (never sent) once both ``created_at`` and
+``due_at`` (their last attempt, by which /stats dates a failure) are. Finished corrections go by
+``finished_at``. What stays, whatever its age: pending rows (due, held for a digest or quiet hours, waiting
+for a retry), every row of an article whose fan-out job is not finished, and every row of an article with
+an unfinished correction (which edits or deletes messages by the ids in those rows).
+
+Why pruning never makes anything go out again: a delivery row is created only by expanding an article's
+fan-out job (storage/fanout.py), a job only in the transaction that first stores its article
+(storage/sync.py), and a finished job (``expanded_at``) is never expanded again. Articles are never
+deleted: editing, touching, moving or re-importing a file updates the same row, deleting it withdraws the
+article and a file that comes back restores it. So once its job is finished an article's rows are history,
+and the job's row is the article's compact, permanent "pushed" marker. Rows of an unfinished job are kept
+all the same: the job's cursor already keeps expansion from going back, but nothing here relies on it.
+
+Each batch is one short write transaction: select up to ``limit`` prunable ids (by the indices on
+``(status, sent_at)`` and ``(status, due_at)``), ``DELETE … RETURNING`` them, and add what was deleted to
+``delivery_tallies`` per UTC day and status, so the totals of /stats survive. On PostgreSQL a batch holds
+a transaction-scoped advisory lock: a sender that finds it taken leaves the pass to the one holding it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Insert, delete, exists, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from storage.models import Correction, Delivery, DeliveryTally, FanoutJob, table
+
+# Delivery.status values (see storage.models.Delivery): the final ones, and those of rows never sent.
+SENT = "sent"
+NEVER_SENT = ("failed", "cancelled", "skipped")
+# Rows per transaction: a few tens of milliseconds of SQLite's single writer, a small PostgreSQL transaction.
+PRUNE_BATCH = 2_000
+# PostgreSQL advisory lock held by a pruning batch; any constant all newsbot processes agree on.
+RETENTION_LOCK = 0x6E657773726574  # "newsret"
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """What one pass deleted; ``deferred``: another process was pruning (PostgreSQL), this pass left it."""
+
+    deliveries: int = 0
+    corrections: int = 0
+    batches: int = 0
+    deferred: bool = False
+
+
+def _kept_articles() -> list[ColumnElement[bool]]:
+    """Articles whose rows stay whatever their age: fan-out still expanding, or a correction under way."""
+    expanding = exists().where(FanoutJob.article_id == Delivery.article_id, FanoutJob.expanded_at.is_(None))
+    correcting = select(Correction.article_id).where(Correction.finished_at.is_(None))
+    return [~expanding, Delivery.article_id.not_in(correcting)]
+
+
+async def prunable_ids(session: AsyncSession, cutoff: datetime, *, limit: int) -> list[int]:
+    """Up to ``limit`` ledger rows closed before ``cutoff`` that may go: sent rows first."""
+    sent = await session.scalars(
+        select(Delivery.id)
+        .where(Delivery.status == SENT, Delivery.sent_at < cutoff, *_kept_articles())
+        .limit(limit)
+    )
+    ids = list(sent)
+    if len(ids) < limit:
+        closed = await session.scalars(
+            select(Delivery.id)
+            .where(
+                Delivery.status.in_(NEVER_SENT),
+                Delivery.due_at < cutoff,
+                Delivery.created_at < cutoff,
+                *_kept_articles(),
+            )
+            .limit(limit - len(ids))
+        )
+        ids.extend(closed)
+    return ids
+
+
+async def prune_batch(session: AsyncSession, cutoff: datetime, *, limit: int) -> int:
+    """Delete up to ``limit`` rows closed before ``cutoff`` and tally them; returns how many went."""
+    ids = await prunable_ids(session, cutoff, limit=limit)
+    if not ids:
+        return 0
+    deleted = await session.execute(
+        delete(Delivery)
+        .where(Delivery.id.in_(ids))
+        .returning(Delivery.status, Delivery.sent_at, Delivery.due_at)
+    )
+    counts: Counter[tuple[date, str]] = Counter()
+    for status, sent_at, due_at in deleted:
+        moment = sent_at if status == SENT and sent_at is not None else due_at
+        counts[(moment.date(), status)] += 1
+    await add_tallies(session, counts)
+    return sum(counts.values())
+
+
+async def add_tallies(session: AsyncSession, counts: Counter[tuple[date, str]]) -> None:
+    """Add pruned rows to ``delivery_tallies``, one upsert for all (days, statuses)."""
+    if not counts:
+        return
+    rows = [{"day": day, "status": status, "count": n} for (day, status), n in sorted(counts.items())]
+    statement: Insert
+    if session.get_bind().dialect.name == "postgresql":
+        pg = postgresql.insert(table(DeliveryTally)).values(rows)
+        statement = pg.on_conflict_do_update(
+            index_elements=["day", "status"], set_={"count": pg.table.c.count + pg.excluded.count}
+        )
+    else:
+        lite = sqlite.insert(table(DeliveryTally)).values(rows)
+        statement = lite.on_conflict_do_update(
+            index_elements=["day", "status"], set_={"count": lite.table.c.count + lite.excluded.count}
+        )
+    await session.execute(statement)
+
+
+async def prune_corrections(session: AsyncSession, cutoff: datetime, *, limit: int) -> int:
+    """Delete up to ``limit`` corrections finished before ``cutoff``; returns how many went."""
+    ids = list(
+        await session.scalars(
+            select(Correction.id)
+            .where(Correction.finished_at.is_not(None), Correction.finished_at < cutoff)
+            .limit(limit)
+        )
+    )
+    if ids:
+        await session.execute(delete(Correction).where(Correction.id.in_(ids)))
+    return len(ids)
+
+
+async def try_lock(session: AsyncSession) -> bool:
+    """Take the pruning lock for this transaction; False while another process holds it (PostgreSQL)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite: one writer at a time, and one sending process
+    taken = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RETENTION_LOCK})
+    return bool(taken)
+
+
+async def prune(
+    db: Database,
+    cutoff: datetime,
+    *,
+    batch: int = PRUNE_BATCH,
+    stopping: Callable[[], bool] = lambda: False,
+) -> PruneReport:
+    """One pass: batches of ledger rows, then of corrections, until nothing older than ``cutoff`` is left
+    (or ``stopping()``); between batches other writers get their turn."""
+    deliveries = corrections = batches = 0
+    for step in (prune_batch, prune_corrections):
+        while not stopping():
+            async with db.write_bulk() as session:  # on SQLite, off the event loop's thread
+                if not await try_lock(session):
+                    return PruneReport(deliveries, corrections, batches, deferred=True)
+                deleted = await step(session, cutoff, limit=batch)
+            batches += 1
+            if step is prune_batch:
+                deliveries += deleted
+            else:
+                corrections += deleted
+            if deleted < batch:
+                break
+            await asyncio.sleep(0)
+    return PruneReport(deliveries, corrections, batches)

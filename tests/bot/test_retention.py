@@ -1,0 +1,151 @@
+"""Retention end to end: the real bot prunes its delivery ledger past RETENTION_DAYS, and never re-sends.
+
+The bot runs against the emulator with the test's clock (tests/bot/pushes.py), which jumps a month ahead;
+a restart runs the sending process's first retention pass, as after any deploy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.emulator import BotApiEmulator
+from bot.runtime import BotRuntime
+from storage.database import Database
+from storage.models import Article, Delivery, DeliveryTally
+from storage.sync import ContentSync
+from tests.bot.conftest import NOW
+from tests.bot.pushes import Clock, Pushes, published, start_pushes
+
+WAIT = 10.0
+LATER = NOW + timedelta(days=31)  # past the default RETENTION_DAYS (30)
+OLD_NEWS = {"title": "Old news", "url": "https://example.com/old-news", "topics": ["AI"]}
+
+
+@pytest.fixture
+def push_options() -> dict[str, Any]:
+    # Corrections on: an edit of a pruned article must not find anything to correct either.
+    return {"corrections": True}
+
+
+async def restart(pushes: Pushes, *, at: datetime | None = None) -> None:
+    """Stop the bot and start it again on the same database, content and clock (moved ``at`` a moment)."""
+    settings = pushes.runtime.settings
+    await pushes.runtime.stop()
+    if at is not None:
+        pushes.clock.jump_to(at)
+    pushes.runtime = BotRuntime(settings, clock=pushes.clock)
+    await pushes.runtime.start()
+
+
+async def ledger_rows(runtime: BotRuntime) -> int:
+    async with runtime.db.read() as session:
+        return await session.scalar(select(func.count()).select_from(Delivery)) or 0
+
+
+async def wait_rows(runtime: BotRuntime, count: int) -> None:
+    async with asyncio.timeout(WAIT):
+        while await ledger_rows(runtime) != count:  # noqa: ASYNC110 - the retention pass deletes them
+            await asyncio.sleep(0.05)
+
+
+async def resync(pushes: Pushes) -> None:
+    """What ``/reload`` does: sync the content folder now, as the watcher would a moment later."""
+    await pushes.runtime.watcher.sync_now(settle=False)
+    await pushes.settle(0.3)  # the worker polls every 50 ms: time for a wrong push to show up
+
+
+async def old_news(pushes: Pushes) -> tuple[str | None, bool]:
+    """The pushed article's excerpt, and whether it is withdrawn."""
+    async with pushes.runtime.db.read() as session:
+        row = (
+            await session.execute(
+                select(Article.excerpt, Article.withdrawn_at).where(Article.web_url == OLD_NEWS["url"])
+            )
+        ).one()
+    return row.excerpt, row.withdrawn_at is not None
+
+
+def titles(pushes: Pushes, chat_id: int) -> list[str]:
+    return [message.body.split("\n")[0] for message in pushes.pushes(chat_id)]
+
+
+async def test_a_pruned_push_never_goes_out_again(pushes: Pushes, caplog: pytest.LogCaptureFixture) -> None:
+    reader = await pushes.follow(5001, "AI")
+    old = pushes.drop("old.md", published=published(1), **OLD_NEWS)
+    await pushes.wait_pushes({5001: 1})
+    assert await ledger_rows(pushes.runtime) == 1
+
+    # A month on, the bot restarts: its first retention pass prunes the row and tallies it.
+    with caplog.at_level(logging.INFO, logger="bot.push.retention"):
+        await restart(pushes, at=LATER)
+        await wait_rows(pushes.runtime, 0)
+    assert any("retention: pruned 1 delivery rows" in record.message for record in caplog.records)
+    assert "newsbot_deliveries_pruned_total 1.0" in pushes.runtime.metrics.render().decode()
+    async with pushes.runtime.db.read() as session:
+        tallied = (await session.execute(select(DeliveryTally.status, DeliveryTally.count))).all()
+    assert tallied == [("sent", 1)]
+
+    # Every way the article could look new again: touched, edited, withdrawn and restored, re-imported.
+    os.utime(old, (LATER.timestamp(), LATER.timestamp()))
+    await resync(pushes)
+    pushes.drop("old.md", published=published(1), excerpt="Edited a month later.", **OLD_NEWS)
+    await resync(pushes)
+    assert await old_news(pushes) == ("Edited a month later.", False)
+    old.unlink()
+    await resync(pushes)
+    assert await old_news(pushes) == ("Edited a month later.", True)
+    (pushes.content / "moved").mkdir()
+    pushes.drop("moved/old.md", published=published(1), **OLD_NEWS)
+    await resync(pushes)
+    assert await old_news(pushes) == ("What happened, in one sentence.", False)
+    await reimport(pushes.runtime.settings.database_url, pushes.content, pushes.clock)
+    await resync(pushes)
+    # The reader follows the topic anew, and the bot restarts once more (start-up sync and catch-up).
+    await reader.say_last("/unsubscribe AI")
+    await pushes.follow(5001, "AI")
+    await restart(pushes)
+    await pushes.settle(0.5)
+    assert titles(pushes, 5001) == ["Old news"]
+    assert await ledger_rows(pushes.runtime) == 0
+
+    # The pipeline is alive: a new article still goes out, once.
+    pushes.drop("fresh.md", title="Fresh news", url="https://example.com/fresh", topics=["AI"])
+    await pushes.wait_pushes({5001: 2})
+    await pushes.settle()
+    assert titles(pushes, 5001) == ["Old news", "Fresh news"]
+    assert await ledger_rows(pushes.runtime) == 1
+
+
+async def reimport(database_url: str, content: Path, clock: Clock) -> None:
+    """``newsbot import --push-existing`` into the running bot's database, from another process's engine."""
+    db = Database(database_url)
+    try:
+        report = await ContentSync(db, content, clock=clock).sync(push_existing=True, settle=False)
+    finally:
+        await db.close()
+    assert report.new_article_ids == []
+
+
+async def test_with_retention_days_0_the_ledger_is_kept(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path, clock: Clock
+) -> None:
+    setup = await start_pushes(emulator, tmp_path, database_url, clock, retention_days=0)
+    try:
+        assert setup.runtime.retention is None
+        await setup.follow(5002, "AI")
+        setup.drop("old.md", published=published(1), **OLD_NEWS)
+        await setup.wait_pushes({5002: 1})
+        await restart(setup, at=LATER)
+        await setup.settle(0.5)
+        assert await ledger_rows(setup.runtime) == 1
+        assert titles(setup, 5002) == ["Old news"]
+    finally:
+        await setup.runtime.stop()
