@@ -113,7 +113,10 @@ class Database:
         self.is_sqlite = is_sqlite(self.url)
         if self.is_sqlite and (path := sqlite_path(self.url)) is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_async_engine(self.url, echo=echo)
+        # SQLite: the worker-thread engine runs only long statements, a few at a time at most on any machine;
+        # each connection holds its own page cache, so a burst of searches must not open fifteen.
+        pool = {"pool_size": 3, "max_overflow": 2} if self.is_sqlite else {}
+        self.engine = create_async_engine(self.url, echo=echo, **pool)
         if self.is_sqlite:
             # Two engines on one file: statements run on aiosqlite's worker threads (long ones: scans,
             # counts, bulk writes, migrations) or in place on the event loop's thread (short ones).
