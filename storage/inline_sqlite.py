@@ -3,15 +3,16 @@
 aiosqlite runs every call (cursor, execute, fetch, close, rollback) on a worker thread and hands the result
 back to the event loop: under load those hand-offs took a third of the bot's CPU, more than the queries
 themselves. Reads on SQLite in WAL mode never wait for a lock and the bot's hot ones are index lookups and
-short ranges, so ``InlineSqliteConnection`` runs them in place. Two calls may wait and still go to the worker
-thread: ``BEGIN IMMEDIATE`` (another process may hold the write lock) and ``COMMIT`` (it may checkpoint the
-write-ahead log). ``Database`` keeps a second, ordinary engine for long statements.
+short ranges, so ``InlineSqliteConnection`` runs them in place. Calls that may wait still go to the worker
+thread: ``BEGIN IMMEDIATE`` (another process may hold the write lock), ``COMMIT`` (it may checkpoint the
+write-ahead log), and closing (after whatever the worker is still running). ``Database`` keeps a second, ordinary engine for long statements.
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,21 +23,51 @@ from sqlalchemy.engine import make_url
 
 class InlineSqliteConnection(aiosqlite.Connection):
     """aiosqlite's connection, with each call run at once on the calling (event loop) thread, except
-    taking the write lock and committing."""
+    taking the write lock, committing and closing.
+
+    While such a call is queued or running on the worker thread, every later call queues behind it, so the
+    two threads never use the connection at once, even when the task that was waiting is cancelled (then
+    SQLAlchemy rolls back or closes the connection while the worker may still be committing).
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._queued = 0  # calls handed to the worker thread and not finished there
+        self._queued_lock = threading.Lock()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if _may_wait(fn, args):
-            worker: Any = super()  # aiosqlite's own hand-off (untyped)
-            return await worker._execute(fn, *args, **kwargs)
+        if self._queued or self._may_wait(fn, args):
+            return await self._on_worker(fn, *args, **kwargs)
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
 
+    def _may_wait(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """The connection's own commit or close, or a cursor's BEGIN IMMEDIATE (not a cursor's close)."""
+        if getattr(fn, "__self__", None) is self._connection and getattr(fn, "__name__", None) in (
+            "commit",
+            "close",
+        ):
+            return True
+        return bool(args) and isinstance(args[0], str) and args[0].startswith("BEGIN IMMEDIATE")
 
-def _may_wait(fn: Callable[..., Any], args: tuple[Any, ...]) -> bool:
-    if getattr(fn, "__name__", None) == "commit":
-        return True
-    return bool(args) and isinstance(args[0], str) and args[0].startswith("BEGIN IMMEDIATE")
+    async def _on_worker(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._queued_lock:
+                    self._queued -= 1
+
+        with self._queued_lock:
+            self._queued += 1
+        worker: Any = super()  # aiosqlite's own hand-off (untyped)
+        try:
+            return await worker._execute(run)
+        except ValueError:  # closed before it was queued: nothing will run it
+            with self._queued_lock:
+                self._queued -= 1
+            raise
 
 
 def inline_creator(url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
