@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fanout import free_port  # noqa: E402
 from tests.articles import article_text  # noqa: E402
 
 TOKEN = "123456:BENCH-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -86,15 +86,9 @@ WORDS = [
 MIX = (("/topics", 0.25), ("tap", 0.20), ("/latest", 0.25), ("/search", 0.15), ("/mytopics", 0.15))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def popular(rng: random.Random) -> int:
-    """A topic number, low numbers more popular: topic 0 about 30 times as likely as topic 999."""
-    return int(rng.random() ** 2 * TOPICS)
+def popular(rng: random.Random, topics: int = TOPICS) -> int:
+    """A topic number, low numbers more popular: topic 0 about 30 times as likely as the last."""
+    return int(rng.random() ** 2 * topics)
 
 
 def topic_name(n: int) -> str:

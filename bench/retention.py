@@ -47,6 +47,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.chat_load import WORDS as CHAT_WORDS  # noqa: E402
+from bench.chat_load import popular, topic_name  # noqa: E402
 from bench.fanout import emulator_json, free_port, known_to_emulator, wait_ready  # noqa: E402
 from bench.scale import admin  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -55,6 +57,7 @@ from storage.database import Database, normalize_database_url, sqlite_path  # no
 from storage.models import Article, Chat, Delivery, FanoutJob, Subscription, Topic  # noqa: E402
 from storage.sync import ContentSync  # noqa: E402
 from tests.articles import article_text  # noqa: E402
+from tests.bot.pushes import Clock  # noqa: E402
 
 TOKEN = "123456:BENCH-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 SEED = 42
@@ -62,34 +65,7 @@ FIRST_CHAT = 8_000_000
 START = datetime(2027, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)
 SCRATCH = "newsbot_bench_retention"
-WORDS = [
-    "market",
-    "energy",
-    "vision",
-    "quantum",
-    "climate",
-    "robot",
-    "health",
-    "privacy",
-    "chip",
-    "cloud",
-    "rocket",
-    "ocean",
-    "battery",
-]
-
-
-class SimClock:
-    """The bot's clock: it ticks with real time from where it was last put, and jumps forward on demand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.jump_to(now)
-
-    def jump_to(self, when: datetime) -> None:
-        self._base, self._started = when, time.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._base + timedelta(seconds=time.monotonic() - self._started)
+WORDS = CHAT_WORDS[:13]  # the excerpts' vocabulary (fewer words than bench/chat_load.py's search needs)
 
 
 @dataclass
@@ -103,15 +79,6 @@ class DayFigures:
     db_bytes: int
     wal_bytes: int
     seconds: float
-
-
-def topic_name(n: int) -> str:
-    return f"Topic {n:04d}"
-
-
-def popular(rng: random.Random, topics: int) -> int:
-    """A topic number, low numbers more popular (as in bench/chat_load.py)."""
-    return int(rng.random() ** 2 * topics)
 
 
 async def seed(db: Database, content: Path, args: argparse.Namespace, rng: random.Random) -> range:
@@ -163,7 +130,7 @@ def write_day(content: Path, day: int, args: argparse.Namespace, rng: random.Ran
         )
 
 
-async def drained(runtime: BotRuntime, clock: SimClock) -> None:
+async def drained(runtime: BotRuntime, clock: Clock) -> None:
     """Until every due fan-out job is expanded and every due push sent (or closed)."""
     while True:
         async with runtime.db.read() as session:
@@ -247,7 +214,7 @@ async def simulate(args: argparse.Namespace, url: str, database_url: str, conten
         push_concurrency=64,
         push_poll_seconds=0.05,
     )
-    clock = SimClock(START)
+    clock = Clock(START)
     runtime = BotRuntime(settings, clock=clock)
     await runtime.start()
     figures: list[DayFigures] = []
