@@ -10,7 +10,6 @@ version at most every ``recheck_seconds`` and reloads the choices when another m
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
 from storage.models import ChatPreferences
-from storage.versions import bump_version, read_version
+from storage.versions import VersionWatch, bump_version, read_version
 
 VERSION_KEY = "languages_version"
 
@@ -40,17 +39,15 @@ class LanguageChoices:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
-        self.recheck_seconds = recheck_seconds
-        self.monotonic = monotonic
+        self._watch = VersionWatch(recheck_seconds, monotonic)
         self._choices: dict[int, str] | None = None
         self._version: str | None = None
-        self._checked = -math.inf
         self._lock = asyncio.Lock()
         self.loads = 0
 
     async def get(self, chat_id: int, session: AsyncSession | None = None) -> str | None:
         """The chat's choice; ``session`` (if the caller has one open) reads the version when it is due."""
-        if self._choices is None or self.monotonic() - self._checked >= self.recheck_seconds:
+        if self._choices is None or self._watch.due():
             await self._refresh(session)
         assert self._choices is not None
         return self._choices.get(chat_id)
@@ -62,10 +59,10 @@ class LanguageChoices:
                 self._choices.pop(chat_id, None)
             else:
                 self._choices[chat_id] = language
-        self._checked = -math.inf  # take in the bumped version (and any other change) on the next use
+        self._watch.expire()  # take in the bumped version (and any other change) on the next use
 
     async def _refresh(self, session: AsyncSession | None) -> None:
-        checked = self.monotonic()
+        started = self._watch.started()
         if session is None:
             async with self.db.read() as own:
                 version = await read_version(own, VERSION_KEY)
@@ -83,4 +80,4 @@ class LanguageChoices:
                     )
                     self._choices = {chat_id: language for chat_id, language in rows if language}
                 self.loads += 1
-            self._checked = max(self._checked, checked)
+            self._watch.read(started)

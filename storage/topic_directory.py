@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from storage.database import Database
 from storage.models import Article, ArticleTopic, Topic, TopicAlias
 from storage.records import TopicLookup, TopicSummary
 from storage.topics import clean_topic_name, topic_key
-from storage.versions import bump_version, read_version
+from storage.versions import VersionWatch, bump_version, read_version
 
 VERSION_KEY = "topics_version"
 MAX_SUGGESTIONS = 3
@@ -180,29 +179,23 @@ class TopicDirectoryCache:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
-        self.recheck_seconds = recheck_seconds
-        self.monotonic = monotonic
+        self._watch = VersionWatch(recheck_seconds, monotonic)
         self._directory: TopicDirectory | None = None
-        self._checked = -math.inf  # when the version was last read (monotonic seconds)
         self._lock = asyncio.Lock()
         self.builds = 0
 
     def expire(self) -> None:
         """Read the version on the next use (the content was synced in this process)."""
-        self._checked = -math.inf
+        self._watch.expire()
 
     async def current(self, session: AsyncSession, now: datetime) -> TopicDirectory:
         """The directory for ``now``, rebuilt when the store's version moved or a scheduled article came
         due. The version is read through ``session``; a rebuild reads every article link, in a session of
         its own off the event loop's thread. Concurrent callers wait for one rebuild."""
         directory = self._directory
-        if (
-            directory is not None
-            and directory.holds_at(now)
-            and self.monotonic() - self._checked < self.recheck_seconds
-        ):
+        if directory is not None and directory.holds_at(now) and not self._watch.due():
             return directory
-        checked = self.monotonic()
+        started = self._watch.started()
         version = await read_version(session, VERSION_KEY)
         async with self._lock:
             directory = self._directory
@@ -211,5 +204,5 @@ class TopicDirectoryCache:
                     directory = await load_directory(bulk, now)
                 self._directory = directory
                 self.builds += 1
-            self._checked = max(self._checked, checked)
+            self._watch.read(started)
             return directory
