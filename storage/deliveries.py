@@ -264,16 +264,6 @@ async def digest_items(session: AsyncSession, article_ids: Sequence[int]) -> lis
     return [DigestItem(*row) for row in rows]
 
 
-async def followed_topic_ids(session: AsyncSession, destination: Destination) -> frozenset[int]:
-    chat_id, thread_id = destination
-    rows = await session.scalars(
-        select(Subscription.topic_id).where(
-            Subscription.chat_id == chat_id, Subscription.thread_id == thread_id
-        )
-    )
-    return frozenset(rows)
-
-
 async def mark_sent(
     session: AsyncSession,
     delivery_ids: Sequence[int],

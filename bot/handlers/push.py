@@ -10,8 +10,8 @@ from bot.context import NewsContext, texts_of, topic_directory
 from bot.destinations import tap_of
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
-from storage.deliveries import followed_topic_ids, load_push_article
-from storage.subscriptions import subscribe, unsubscribe
+from storage.deliveries import load_push_article
+from storage.subscriptions import followed_topic_ids, subscribe, unsubscribe
 
 
 async def on_mute(update: Update, context: NewsContext) -> None:
@@ -24,7 +24,7 @@ async def on_mute(update: Update, context: NewsContext) -> None:
     thread = tap.thread_id
     async with deps.db.read() as session:
         article = await load_push_article(session, action.article_id)
-        followed = await followed_topic_ids(session, (tap.chat_id, thread))
+        followed = frozenset(await followed_topic_ids(session, tap.chat_id, thread))
     if article is None:
         await query.answer(texts.toast_stale)
         return
