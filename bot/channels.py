@@ -25,14 +25,6 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from storage.channel_file import (
-    CHANNELS_FILE,
-    MAX_CHANNELS_BYTES,
-    ChannelEntry,
-    ChannelMap,
-    ChannelRef,
-    load_channel_map,
-)
 from storage.channels import (
     ManagedChannel,
     managed_channel,
@@ -42,8 +34,16 @@ from storage.channels import (
     set_channel_topics,
     store_channel,
 )
+from storage.content.channel_file import (
+    CHANNELS_FILE,
+    MAX_CHANNELS_BYTES,
+    ChannelEntry,
+    ChannelMap,
+    ChannelRef,
+    load_channel_map,
+)
+from storage.content.files import display_path
 from storage.database import Database
-from storage.files import display_path
 from storage.topic_directory import load_directory
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from typing import TextIO
 
 from bot.config import ConfigError, Settings, environment
 from bot.logs import configure_logging
+from storage.content.validation import validate_folder
 from storage.database import Database, sqlite_path
 from storage.schema import SchemaChange, SchemaError, SchemaState
 from storage.sync import ContentSync
-from storage.validation import validate_folder
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 200

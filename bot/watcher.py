@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from watchfiles import Change, awatch
 
-from storage.channel_file import CHANNELS_FILE
-from storage.files import is_article_path
+from storage.content.channel_file import CHANNELS_FILE
+from storage.content.files import is_article_path
 from storage.sync import ContentSync, SyncReport
 
 log = logging.getLogger(__name__)

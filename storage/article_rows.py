@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.articles import ArticleDoc
+from storage.content.article import ArticleDoc
 from storage.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
 from storage.topic_index import TopicIndex
 

@@ -1,6 +1,6 @@
 """Sync the content folder into the database: add, update, withdraw and restore articles.
 
-One sync = a disk scan (``storage.scan``), identity resolution (one live file per normalized ``webUrl``),
+One sync = a disk scan (``storage.content.scan``), identity resolution (one live file per normalized ``webUrl``),
 then short write transactions in batches. An article first stored after the store's baseline gets a
 fan-out job in the same transaction: that row is what "new" means to the push pipeline.
 """
@@ -20,10 +20,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.article_rows import article_row, replace_children
+from storage.content.diagnostics import Diagnostic
+from storage.content.files import display_path
+from storage.content.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
+from storage.content.topics import TopicCatalog, load_topic_catalog
 from storage.corrections import open_edits, open_retractions
 from storage.database import Database
-from storage.diagnostics import Diagnostic
-from storage.files import display_path
 from storage.models import (
     CURSOR_START,
     Article,
@@ -33,10 +35,8 @@ from storage.models import (
     StoreState,
     table,
 )
-from storage.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.topic_directory import bump_topics_version
 from storage.topic_index import TopicIndex
-from storage.topics import TopicCatalog, load_topic_catalog
 
 BATCH_FILES = 500
 PARALLEL_MIN_FILES = 2_000  # below this, a worker process costs more than it saves

@@ -20,10 +20,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.content.topics import clean_topic_name, topic_key
 from storage.database import Database
 from storage.models import Article, ArticleTopic, Topic, TopicAlias
 from storage.records import TopicLookup, TopicSummary
-from storage.topics import clean_topic_name, topic_key
 from storage.versions import VersionWatch, bump_version, read_version
 
 VERSION_KEY = "topics_version"

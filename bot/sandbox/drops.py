@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from storage.files import iter_article_files
-from storage.frontmatter import FrontMatterError, split_front_matter
-from storage.parsing import parse_article
+from storage.content.files import iter_article_files
+from storage.content.frontmatter import FrontMatterError, split_front_matter
+from storage.content.parsing import parse_article
 
 DROPS = "sandbox-drops"
 

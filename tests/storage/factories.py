@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.content.topics import topic_key
 from storage.database import Database
 from storage.models import (
     Article,
@@ -21,7 +22,6 @@ from storage.models import (
     Topic,
     TopicAlias,
 )
-from storage.topics import topic_key
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

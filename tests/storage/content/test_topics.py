@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.topics import TopicCatalog, TopicEntry, clean_topic_name, load_topic_catalog, topic_key
+from storage.content.topics import TopicCatalog, TopicEntry, clean_topic_name, load_topic_catalog, topic_key
 
-CONTENT = Path(__file__).parents[2] / "content"
+CONTENT = Path(__file__).parents[3] / "content"
 
 
 @pytest.mark.parametrize(

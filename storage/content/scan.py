@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storage.articles import ArticleDoc
-from storage.diagnostics import Diagnostic
-from storage.files import display_path, read_article_file, walk_article_files
-from storage.parsing import parse_article
+from storage.content.article import ArticleDoc
+from storage.content.diagnostics import Diagnostic
+from storage.content.files import display_path, read_article_file, walk_article_files
+from storage.content.parsing import parse_article
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from storage.diagnostics import Diagnostic
-from storage.frontmatter import (
+from storage.content.diagnostics import Diagnostic
+from storage.content.frontmatter import (
     FrontMatterError,
     YamlMapping,
     YamlSequence,

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.diagnostics import Diagnostic
-from storage.frontmatter import (
+from storage.content.diagnostics import Diagnostic
+from storage.content.frontmatter import (
     FrontMatterError,
     YamlMapping,
     YamlSequence,
@@ -28,7 +28,7 @@ from storage.frontmatter import (
     describe_item,
     load_yaml,
 )
-from storage.topics import clean_topic_name, topic_key
+from storage.content.topics import clean_topic_name, topic_key
 
 CHANNELS_FILE = "channels.yaml"
 MAX_CHANNELS_BYTES = 1 << 20

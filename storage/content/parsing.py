@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from storage.articles import ArticleDoc, Image, Provider, RelatedLink
-from storage.diagnostics import Diagnostic, Severity
-from storage.frontmatter import (
+from storage.content.article import ArticleDoc, Image, Provider, RelatedLink
+from storage.content.diagnostics import Diagnostic, Severity
+from storage.content.frontmatter import (
     FrontMatterError,
     YamlMapping,
     YamlSequence,
@@ -26,8 +26,8 @@ from storage.frontmatter import (
     load_yaml,
     split_front_matter,
 )
-from storage.topics import clean_topic_name, topic_key
-from storage.urls import is_http_url, normalize_url
+from storage.content.topics import clean_topic_name, topic_key
+from storage.content.urls import is_http_url, normalize_url
 
 MAX_ARTICLE_BYTES = 1 << 20
 

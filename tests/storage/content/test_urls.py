@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.urls import is_http_url, normalize_url
+from storage.content.urls import is_http_url, normalize_url
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from storage.diagnostics import Diagnostic
+from storage.content.diagnostics import Diagnostic
 
 ARTICLE_SUFFIX = ".md"
 # Editor and transfer leftovers (``a.md~``, ``a.md.swp``, ``a.md.tmp``, ``a.md.part``) never end in ``.md``,

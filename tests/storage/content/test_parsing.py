@@ -9,10 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.articles import Image, Provider, RelatedLink
-from storage.parsing import MAX_ARTICLE_BYTES, ParseResult, parse_article
+from storage.content.article import Image, Provider, RelatedLink
+from storage.content.parsing import MAX_ARTICLE_BYTES, ParseResult, parse_article
 
-CONTENT = Path(__file__).parents[2] / "content"
+CONTENT = Path(__file__).parents[3] / "content"
 REQUIRED = (
     'title: "A title"\n'
     'webUrl: "https://example.com/a"\n'

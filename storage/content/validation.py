@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from storage.articles import ArticleDoc
-from storage.channel_file import CHANNELS_FILE, load_channel_map
-from storage.diagnostics import Diagnostic
-from storage.files import display_path, iter_article_files, read_article_file
-from storage.parsing import MAX_ARTICLE_BYTES, parse_article
-from storage.topics import TopicCatalog, load_topic_catalog
+from storage.content.article import ArticleDoc
+from storage.content.channel_file import CHANNELS_FILE, load_channel_map
+from storage.content.diagnostics import Diagnostic
+from storage.content.files import display_path, iter_article_files, read_article_file
+from storage.content.parsing import MAX_ARTICLE_BYTES, parse_article
+from storage.content.topics import TopicCatalog, load_topic_catalog
 
 TOPICS_FILE = "topics.yaml"
 REPORT_VERSION = 1  # the "version" of as_json(); raised when a field changes meaning or goes away

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from storage.frontmatter import (
+from storage.content.frontmatter import (
     MAX_NESTING,
     FrontMatterError,
     YamlMapping,
@@ -168,11 +168,11 @@ def test_alias_bomb_is_refused_before_anything_is_built() -> None:
 
 
 def test_the_pure_python_loader_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
-    seed = (Path(__file__).parents[2] / "content" / "seed-article.md").read_bytes()
+    seed = (Path(__file__).parents[3] / "content" / "seed-article.md").read_bytes()
     text = split_front_matter(seed).text
     refused = ["a: &x 1\n", "a: *x\n", "a: !!python/name:os.system\n", "a: 1\na: 2\n", "? [a]\n: 1\n"]
     with_libyaml = load_yaml(text, 1), [error_of(load_yaml, bad, 0).message for bad in refused]
-    monkeypatch.setattr("storage.frontmatter.Loader", yaml.SafeLoader)
+    monkeypatch.setattr("storage.content.frontmatter.Loader", yaml.SafeLoader)
     without = load_yaml(text, 1), [error_of(load_yaml, bad, 0).message for bad in refused]
     assert without == with_libyaml
     assert without[0].key_lines == with_libyaml[0].key_lines

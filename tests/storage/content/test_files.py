@@ -5,7 +5,13 @@ from pathlib import Path, PurePath
 
 import pytest
 
-from storage.files import FileRead, display_path, is_article_path, iter_article_files, read_article_file
+from storage.content.files import (
+    FileRead,
+    display_path,
+    is_article_path,
+    iter_article_files,
+    read_article_file,
+)
 
 ARTICLE = b"---\ntitle: A\n---\n"
 
@@ -175,7 +181,7 @@ def test_files_over_the_limit_are_refused_before_reading(
     def no_read(*args: object) -> bytes:
         raise AssertionError("a file known to be too big must not be read")
 
-    monkeypatch.setattr("storage.files.os.read", no_read)
+    monkeypatch.setattr("storage.content.files.os.read", no_read)
     result = read(path, tmp_path, max_bytes=100)
     assert reason(result) == "content/big.md: error: file is larger than the limit of 100 bytes"
     assert result.size == len(ARTICLE) + 100
@@ -195,7 +201,7 @@ def test_a_file_that_grows_past_the_limit_is_read_no_further(
         requested.append(count)
         return real_read(descriptor, count)
 
-    monkeypatch.setattr("storage.files.os.read", grow_then_read)
+    monkeypatch.setattr("storage.content.files.os.read", grow_then_read)
     result = read(path, tmp_path, max_bytes=100)
     assert sum(requested) <= 101
     assert reason(result) == "content/growing.md: error: file is larger than the limit of 100 bytes"
@@ -210,7 +216,7 @@ def test_a_file_that_vanishes_while_being_read(tmp_path: Path, monkeypatch: pyte
         os.unlink(name)
         return real_open(name, flags)
 
-    monkeypatch.setattr("storage.files.os.open", delete_then_open)
+    monkeypatch.setattr("storage.content.files.os.open", delete_then_open)
     assert reason(read(path, tmp_path)) == "content/a.md: error: file vanished while being read"
 
 
@@ -225,7 +231,7 @@ def test_a_file_that_changes_while_being_read(tmp_path: Path, monkeypatch: pytes
             path.write_bytes(ARTICLE + b"more\n")
         return data
 
-    monkeypatch.setattr("storage.files.os.read", read_then_rewrite)
+    monkeypatch.setattr("storage.content.files.os.read", read_then_rewrite)
     assert reason(read(path, tmp_path)) == "content/a.md: error: file changed while being read"
 
 
@@ -242,7 +248,7 @@ def test_a_file_replaced_by_rename_while_being_read(tmp_path: Path, monkeypatch:
             replacement.replace(path)
         return data
 
-    monkeypatch.setattr("storage.files.os.read", read_then_replace)
+    monkeypatch.setattr("storage.content.files.os.read", read_then_replace)
     assert reason(read(path, tmp_path)) == "content/a.md: error: file changed while being read"
 
 

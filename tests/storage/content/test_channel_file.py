@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from storage.channel_file import (
+from storage.content.channel_file import (
     ChannelEntry,
     ChannelRef,
     load_channel_map,
     parse_channel_map,
     parse_channel_ref,
 )
-from storage.validation import validate_folder
+from storage.content.validation import validate_folder
 from tests.articles import article_text
 
 FILE = "content/channels.yaml"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from storage.parsing import parse_article
-from storage.validation import ValidationReport, validate_folder
+from storage.content.parsing import parse_article
+from storage.content.validation import ValidationReport, validate_folder
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 CONTENT = ROOT / "content"
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 
