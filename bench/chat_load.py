@@ -145,8 +145,8 @@ async def count_readers(database_url: str) -> int:
     from sqlalchemy import func, select
     from sqlalchemy.exc import DBAPIError
 
-    from storage.database import Database
-    from storage.models import Chat
+    from storage.db.database import Database
+    from storage.db.models import Chat
 
     db = Database(database_url)
     try:
@@ -161,8 +161,8 @@ async def count_readers(database_url: str) -> int:
 async def seed_readers(database_url: str) -> None:
     from sqlalchemy import insert, select
 
-    from storage.database import Database
-    from storage.models import Chat, Subscription, Topic
+    from storage.db.database import Database
+    from storage.db.models import Chat, Subscription, Topic
 
     rng = random.Random(SEED + 1)
     db = Database(database_url)

@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from bench.scale import admin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
-from storage.database import Database, normalize_database_url  # noqa: E402
-from storage.models import Chat, Subscription, Topic  # noqa: E402
+from storage.db.database import Database, normalize_database_url  # noqa: E402
+from storage.db.models import Chat, Subscription, Topic  # noqa: E402
 from storage.sync import ContentSync  # noqa: E402
 from tests.articles import article_text  # noqa: E402
 

@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.claims import claim  # noqa: E402
-from storage.database import Database, normalize_database_url  # noqa: E402
+from storage.db.database import Database, normalize_database_url  # noqa: E402
+from storage.db.models import Article, ArticleTopic, FanoutJob, Topic  # noqa: E402
 from storage.deliveries import due_heads  # noqa: E402
 from storage.fanout import expand_batch  # noqa: E402
-from storage.models import Article, ArticleTopic, FanoutJob, Topic  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SCRATCH = "newsbot_bench_scale"

@@ -43,7 +43,7 @@ from storage.content.channel_file import (
     load_channel_map,
 )
 from storage.content.files import display_path
-from storage.database import Database
+from storage.db.database import Database
 from storage.topic_directory import load_directory
 
 log = logging.getLogger(__name__)

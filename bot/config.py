@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.pacing import PacingLimits
-from storage.database import DEFAULT_DATABASE_URL, normalize_database_url
+from storage.db.database import DEFAULT_DATABASE_URL, normalize_database_url
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_API_URL = "https://api.telegram.org"

@@ -20,7 +20,7 @@ from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
 from storage.chats import register_chat
-from storage.database import Database
+from storage.db.database import Database
 from storage.languages import LanguageChoices
 from storage.sync import SyncReport
 from storage.topic_directory import TopicDirectory, TopicDirectoryCache

@@ -45,9 +45,9 @@ from bot.web import (
     stop_web,
     webhook_path,
 )
-from storage.database import Database, displayed_url
+from storage.db.database import Database, displayed_url
+from storage.db.schema import SchemaError
 from storage.languages import LanguageChoices
-from storage.schema import SchemaError
 from storage.sync import ContentSync, SyncReport
 from storage.topic_directory import TopicDirectoryCache
 

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content.article import ArticleDoc
-from storage.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
+from storage.db.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
 from storage.topic_index import TopicIndex
 
 

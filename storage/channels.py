@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.chats import ACTIVE, BLOCKED
+from storage.db.models import Chat, Subscription
 from storage.deliveries import block_chat
-from storage.models import Chat, Subscription
 from storage.subscriptions import unsubscribe
 
 CHANNEL = "channel"

@@ -10,8 +10,8 @@ from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
+from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
 from storage.languages import bump_languages_version
-from storage.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
 
 ACTIVE = "active"

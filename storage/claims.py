@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Chat, Delivery, Sender
+from storage.db.models import Chat, Delivery, Sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Article, ArticleTopic, Chat, ChatPreferences, Correction, Delivery, Subscription
+from storage.db.models import Article, ArticleTopic, Chat, ChatPreferences, Correction, Delivery, Subscription
 
 EDIT = "edit"
 DELETE = "delete"

@@ -9,9 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.languages import bump_languages_version
-from storage.localtime import Schedule
-from storage.models import (
+from storage.db.models import (
     Article,
     ArticleImage,
     ArticleTopic,
@@ -24,6 +22,8 @@ from storage.models import (
     Topic,
     table,
 )
+from storage.languages import bump_languages_version
+from storage.localtime import Schedule
 from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
 from storage.routing import filtered_out
 

@@ -16,7 +16,7 @@ from sqlalchemy import Insert, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
+from storage.db.models import (
     Article,
     ArticleTopic,
     Chat,

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db.models import ChatFilter
 from storage.keywords import KINDS, MAX_TERMS, KeywordFilter
-from storage.models import ChatFilter
 
 Destination = tuple[int, int]  # (chat id, forum thread id; 0 = none)
 

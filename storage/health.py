@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery
+from storage.db.models import Delivery
 
-# Delivery.status values (see storage.models.Delivery).
+# Delivery.status values (see storage.db.models.Delivery).
 PENDING = "pending"
 SENT = "sent"
 

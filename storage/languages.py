@@ -16,9 +16,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database
-from storage.models import ChatPreferences
-from storage.versions import VersionWatch, bump_version, read_version
+from storage.db.database import Database
+from storage.db.models import ChatPreferences
+from storage.db.versions import VersionWatch, bump_version, read_version
 
 VERSION_KEY = "languages_version"
 

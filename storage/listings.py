@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Article, ArticleTopic, Subscription, UTCDateTime
+from storage.db.models import Article, ArticleTopic, Subscription, UTCDateTime
 from storage.records import ArticleSummary
 
 # Longer queries add little but cost a term each in the index.

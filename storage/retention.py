@@ -33,10 +33,10 @@ from sqlalchemy import ColumnElement, Insert, delete, exists, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database
-from storage.models import Correction, Delivery, DeliveryTally, FanoutJob, table
+from storage.db.database import Database
+from storage.db.models import Correction, Delivery, DeliveryTally, FanoutJob, table
 
-# Delivery.status values (see storage.models.Delivery): the final ones, and those of rows never sent.
+# Delivery.status values (see storage.db.models.Delivery): the final ones, and those of rows never sent.
 SENT = "sent"
 NEVER_SENT = ("failed", "cancelled", "skipped")
 # Rows per transaction: a few tens of milliseconds of SQLite's single writer, a small PostgreSQL transaction.

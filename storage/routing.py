@@ -19,9 +19,9 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db.models import Article, ChatFilter, Delivery, table
 from storage.filters import filters_between
 from storage.keywords import KeywordFilter
-from storage.models import Article, ChatFilter, Delivery, table
 from storage.schedules import schedules_between
 
 

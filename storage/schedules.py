@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db.models import ArticleTopic, ChatPreferences, Delivery, Subscription, Topic
 from storage.localtime import QUIET_MODES, Schedule
-from storage.models import ArticleTopic, ChatPreferences, Delivery, Subscription, Topic
 
 FIELDS = ("timezone", "quiet_start", "quiet_end", "quiet_mode", "digest_at")
 _COLUMNS = (

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.chats import ACTIVE, BLOCKED
-from storage.models import Article, Chat, Delivery, DeliveryTally, Subscription, Topic
+from storage.db.models import Article, Chat, Delivery, DeliveryTally, Subscription, Topic
 from storage.records import BotStats
 
-# Delivery.status values (see storage.models.Delivery).
+# Delivery.status values (see storage.db.models.Delivery).
 SENT = "sent"
 FAILED = "failed"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Subscription, Topic, UTCDateTime
+from storage.db.models import Subscription, Topic, UTCDateTime
 from storage.records import TopicSummary
 from storage.topic_directory import TopicDirectory
 

@@ -25,8 +25,8 @@ from storage.content.files import display_path
 from storage.content.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.content.topics import TopicCatalog, load_topic_catalog
 from storage.corrections import open_edits, open_retractions
-from storage.database import Database
-from storage.models import (
+from storage.db.database import Database
+from storage.db.models import (
     CURSOR_START,
     Article,
     ArticleTopic,

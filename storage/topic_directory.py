@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content.topics import clean_topic_name, topic_key
-from storage.database import Database
-from storage.models import Article, ArticleTopic, Topic, TopicAlias
+from storage.db.database import Database
+from storage.db.models import Article, ArticleTopic, Topic, TopicAlias
+from storage.db.versions import VersionWatch, bump_version, read_version
 from storage.records import TopicLookup, TopicSummary
-from storage.versions import VersionWatch, bump_version, read_version
 
 VERSION_KEY = "topics_version"
 MAX_SUGGESTIONS = 3

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content.topics import TopicCatalog, topic_key
-from storage.models import Article, ArticleTopic, Topic, TopicAlias
+from storage.db.models import Article, ArticleTopic, Topic, TopicAlias
 
 
 class TopicIndex:

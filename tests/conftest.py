@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.logs import TOKEN_IN_TEXT
-from storage.database import normalize_database_url
+from storage.db.database import normalize_database_url
 
 T = TypeVar("T")
 

@@ -48,7 +48,7 @@ from storage.corrections import (
     try_lock,
     unfinished,
 )
-from storage.database import Database
+from storage.db.database import Database
 from storage.records import PushArticle
 
 log = logging.getLogger(__name__)

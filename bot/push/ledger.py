@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from storage.database import Database
+from storage.db.database import Database
 from storage.deliveries import mark_sent_many
 
 FLUSH_SECONDS = 0.01

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.metrics import Metrics
-from storage.database import Database
+from storage.db.database import Database
 from storage.retention import PRUNE_BATCH, PruneReport, prune
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_digest, render_push
 from bot.texts import texts_for
-from storage.database import Database
+from storage.db.database import Database
 from storage.deliveries import Check, Destination, load_push_article, remember_file_id, remember_image_failure
 from storage.records import DigestItem, PushArticle
 

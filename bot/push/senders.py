@@ -33,7 +33,7 @@ from storage.claims import (
     release_idle,
     retire,
 )
-from storage.database import Database
+from storage.db.database import Database
 
 log = logging.getLogger(__name__)
 

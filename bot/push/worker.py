@@ -29,7 +29,7 @@ from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
 from bot.push.senders import SenderFleet
 from storage.claims import still_leased
-from storage.database import Database
+from storage.db.database import Database
 from storage.deliveries import (
     Check,
     Destination,

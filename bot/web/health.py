@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
-from storage.database import Database
+from storage.db.database import Database
 from storage.health import count_pending, delivery_backlog
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
-from storage.database import Database
-from storage.models import Chat, Subscription, Topic
+from storage.db.database import Database
+from storage.db.models import Chat, Subscription, Topic
 from tests.articles import article_text
 from tests.bot.conftest import TOKEN
 

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.channels import ChannelDirectory
 from storage.channels import ManagedChannel, managed_channels
-from storage.database import Database
+from storage.db.database import Database
 from storage.subscriptions import followed_topics
 from storage.topic_directory import load_directory
 from tests.storage.factories import NOW, add_topic, temporary_database

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator
-from storage.models import Chat as ChatRow
+from storage.db.models import Chat as ChatRow
 from tests.bot.conftest import ADMIN, NOW, refused
 from tests.bot.group_chats import WAIT, eventually, start_bot, write_seed
 from tests.bot.pushes import Clock, Pushes

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
 from bot.runtime import BotRuntime
-from storage.models import Chat as ChatRow
-from storage.models import ChatPreferences, Subscription
+from storage.db.models import Chat as ChatRow
+from storage.db.models import ChatPreferences, Subscription
 from tests.bot.conftest import (
     ADMIN,
     NOW,

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator, SentMessage
 from bot.runtime import BotRuntime
-from storage.database import Database
-from storage.models import Article, Correction, Delivery
+from storage.db.database import Database
+from storage.db.models import Article, Correction, Delivery
 from tests.articles import article_text
 from tests.bot.conftest import FAST_READERS, NOW, refused, settings_for
 from tests.bot.pushes import Clock, Pushes, button_url, start_pushes

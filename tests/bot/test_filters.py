@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from bot.emulator import CallbackRecord
-from storage.models import ChatFilter, Delivery
+from storage.db.models import ChatFilter, Delivery
 from tests.bot.conftest import NOW, buttons
 from tests.bot.pushes import Pushes, button_url, published
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.callbacks import ToggleTopic
 from bot.emulator import BotApiEmulator
-from storage.models import Subscription, Topic
+from storage.db.models import Subscription, Topic
 from tests.bot.conftest import FAST_READERS, NOW, refused
 from tests.bot.group_chats import WAIT, Group, Ticks, start_bot
 from tests.bot.pushes import Clock, Pushes

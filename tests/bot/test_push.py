@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
-from storage.models import Chat as ChatRow
-from storage.models import Delivery, Subscription, Topic
+from storage.db.models import Chat as ChatRow
+from storage.db.models import Delivery, Subscription, Topic
 from tests.articles import article_text
 from tests.bot.conftest import FAST_READERS, NOW, buttons
 from tests.bot.pushes import TOPICS, WAIT, Clock, Pushes, button_url, is_digest, published, start_pushes

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
-from storage.database import Database
-from storage.models import Sender
+from storage.db.database import Database
+from storage.db.models import Sender
 from tests.bot.conftest import TOKEN
 from tests.bot.processes import ROOT, drop_news, fanout_fleet
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.watcher import ContentWatcher
-from storage.database import Database
-from storage.models import Article
+from storage.db.database import Database
+from storage.db.models import Article
 from storage.sync import ContentSync, SyncReport
 from tests.articles import article_text
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.database import Database
+from storage.db.database import Database
 from tests.storage.factories import temporary_database
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.content.topics import topic_key
-from storage.database import Database
-from storage.models import (
+from storage.db.database import Database
+from storage.db.models import (
     Article,
     ArticleTopic,
     Chat,

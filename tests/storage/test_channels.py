@@ -13,8 +13,8 @@ from storage.channels import (
     set_channel_topics,
     store_channel,
 )
-from storage.database import Database
-from storage.models import Chat, Delivery
+from storage.db.database import Database
+from storage.db.models import Chat, Delivery
 from storage.subscriptions import followed_topics
 from storage.topic_directory import load_directory
 from tests.storage.factories import NOW, add_article, add_delivery, add_topic

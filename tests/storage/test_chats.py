@@ -12,8 +12,8 @@ from storage.chats import (
     register_chat,
     update_preferences,
 )
-from storage.database import Database
-from storage.models import Chat, ChatPreferences, Delivery, Subscription
+from storage.db.database import Database
+from storage.db.models import Chat, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
 from tests.storage.factories import (
     HOUR,

@@ -17,9 +17,9 @@ from storage.claims import (
     retire,
     still_leased,
 )
-from storage.database import Database
+from storage.db.database import Database
+from storage.db.models import Chat
 from storage.deliveries import due_heads, mark
-from storage.models import Chat
 from tests.storage.factories import NOW, add_article, add_chat, add_delivery
 
 LEASE = timedelta(seconds=30)

@@ -17,8 +17,8 @@ from storage.corrections import (
     try_lock,
     unfinished,
 )
-from storage.database import Database
-from storage.models import Article, ChatPreferences, Correction, Delivery
+from storage.db.database import Database
+from storage.db.models import Article, ChatPreferences, Correction, Delivery
 from storage.sync import ContentSync
 from tests.articles import article_text
 from tests.storage.factories import HOUR, NOW, add_article, add_chat, add_subscription, add_topic

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database
-from storage.models import Correction, Delivery, DeliveryTally, FanoutJob
+from storage.db.database import Database
+from storage.db.models import Correction, Delivery, DeliveryTally, FanoutJob
 from storage.retention import prune, try_lock
 from storage.stats import bot_stats
 from tests.storage.factories import HOUR, NOW, add_article, add_chat, add_topic

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.database import Database
+from storage.db.database import Database
 from storage.records import BotStats
 from storage.stats import bot_stats
 from tests.storage.factories import (

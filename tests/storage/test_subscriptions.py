@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database
+from storage.db.database import Database
 from storage.records import TopicChoice, TopicLookup, TopicSummary
 from storage.subscriptions import (
     followed_topic_ids,

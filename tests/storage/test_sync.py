@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from storage.database import Database
-from storage.models import Article, ArticleImage, ArticleTopic, ContentFile, FanoutJob, RelatedLinkRow, Topic
+from storage.db.database import Database
+from storage.db.models import (
+    Article,
+    ArticleImage,
+    ArticleTopic,
+    ContentFile,
+    FanoutJob,
+    RelatedLinkRow,
+    Topic,
+)
 from storage.sync import ContentSync
 from tests.articles import article_text
 

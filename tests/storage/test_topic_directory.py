@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from storage.database import Database
+from storage.db.database import Database
 from storage.sync import ContentSync
 from storage.topic_directory import TopicDirectoryCache, bump_topics_version, load_directory
 from tests.articles import article_text

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.web import DeliveryStatus, HealthProbe, check_health, health_from_runtime
-from storage.database import Database
+from storage.db.database import Database
 from tests.bot.web.conftest import always_up, serving, web_app
 from tests.storage.factories import add_article, add_chat, add_delivery, temporary_database
 

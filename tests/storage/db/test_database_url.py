@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from storage.database import Database, normalize_database_url
+from storage.db.database import Database, normalize_database_url
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import StoreState
+from storage.db.models import StoreState
 
 
 async def bump_version(session: AsyncSession, key: str) -> None:

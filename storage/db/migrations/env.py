@@ -1,6 +1,6 @@
 """The ``alembic`` command's entry point (developers, with the root ``alembic.ini``).
 
-newsbot itself does not read this file: ``storage.schema.upgrade`` drives the same steps on its own
+newsbot itself does not read this file: ``storage.db.schema.upgrade`` drives the same steps on its own
 connection. The database is ``sqlalchemy.url`` when the ini file sets it, else ``DATABASE_URL`` from the
 environment (a ``.env`` file is not read here), else newsbot's default.
 """
@@ -14,8 +14,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.database import DEFAULT_DATABASE_URL, Database, normalize_database_url
-from storage.schema import context_options, migrate
+from storage.db.database import DEFAULT_DATABASE_URL, Database, normalize_database_url
+from storage.db.schema import context_options, migrate
 
 
 def database_url() -> str:

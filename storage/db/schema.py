@@ -25,9 +25,9 @@ from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from storage.models import Base
+from storage.db.models import Base
 
-SCRIPT_LOCATION = "storage:migrations"
+SCRIPT_LOCATION = "storage.db:migrations"
 # What a database made before migrations is, and the tables it was made with.
 LEGACY_REVISION = "0001"
 LEGACY_TABLES = frozenset(

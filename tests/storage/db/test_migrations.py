@@ -1,7 +1,7 @@
 """Alembic owns the schema: revisions keep data, adopt databases made before them, and match the models.
 
 Runs on the test database (``database_url``: SQLite, or PostgreSQL with ``--database``). The data written at
-revision 0001 goes through tables reflected from the database, never through ``storage.models``: the models
+revision 0001 goes through tables reflected from the database, never through ``storage.db.models``: the models
 describe the newest revision, which may have columns 0001 lacks.
 """
 
@@ -24,14 +24,14 @@ from sqlalchemy import Connection, MetaData, Table, event, func, insert, inspect
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings
-from storage import schema
-from storage.database import Database, displayed_url, normalize_database_url
+from storage.db import schema
+from storage.db.database import Database, displayed_url, normalize_database_url
+from storage.db.models import Article, ArticleImage, Base, Chat, Delivery, Subscription, Topic, TopicAlias
+from storage.db.schema import SchemaError, head_revision
 from storage.listings import search_articles
-from storage.models import Article, ArticleImage, Base, Chat, Delivery, Subscription, Topic, TopicAlias
-from storage.schema import SchemaError, head_revision
 from tests.storage.factories import NOW, add_article
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LEGACY_FIXTURE = ROOT / "tests" / "data" / "legacy-0000.db"
 STORED_NOW = NOW.replace(tzinfo=None)  # datetimes are stored as naive UTC
 HOUR = timedelta(hours=1)

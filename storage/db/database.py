@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import schema
-from storage.inline_sqlite import inline_creator
-from storage.schema import SchemaChange, SchemaError, SchemaState
+from storage.db import schema
+from storage.db.inline_sqlite import inline_creator
+from storage.db.schema import SchemaChange, SchemaError, SchemaState
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/newsbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -1,8 +1,8 @@
 """Initial schema.
 
-The tables ``storage/models.py`` described before migrations, and the search index: FTS5 on SQLite, a GIN
+The tables ``storage/db/models.py`` described before migrations, and the search index: FTS5 on SQLite, a GIN
 index on PostgreSQL. Written by hand and frozen: later changes to the models belong in later revisions. A
-database made before migrations (``create_all`` plus the FTS5 DDL) is this revision; ``storage.schema``
+database made before migrations (``create_all`` plus the FTS5 DDL) is this revision; ``storage.db.schema``
 stamps it so.
 
 Revision ID: 0001

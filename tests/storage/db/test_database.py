@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.database import Database, sqlite_path
+from storage.db.database import Database, sqlite_path
 from tests.storage.factories import add_topic
 
 pytestmark = pytest.mark.sqlite_only

@@ -1,0 +1,1 @@
+"""The schema's history as Alembic revisions (``versions/``); ``storage.db.schema`` runs them."""
