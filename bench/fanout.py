@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 from bench.scale import admin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
+from storage.catalog.sync import ContentSync  # noqa: E402
 from storage.db.database import Database, normalize_database_url  # noqa: E402
 from storage.db.models import Chat, Subscription, Topic  # noqa: E402
-from storage.sync import ContentSync  # noqa: E402
 from tests.articles import article_text  # noqa: E402
 
 TOKEN = "123456:BENCH-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

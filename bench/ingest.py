@@ -25,8 +25,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from storage.catalog.sync import ContentSync
 from storage.db.database import Database
-from storage.sync import ContentSync
 
 TOPICS = ["AI", "Computer Vision", "Climate", "Space", "Open Source", "Security", "Robotics", "Health"]
 WORDS = [

@@ -53,9 +53,9 @@ from bench.fanout import emulator_json, free_port, known_to_emulator, wait_ready
 from bench.scale import admin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
+from storage.catalog.sync import ContentSync  # noqa: E402
 from storage.db.database import Database, normalize_database_url, sqlite_path  # noqa: E402
 from storage.db.models import Article, Chat, Delivery, FanoutJob, Subscription, Topic  # noqa: E402
-from storage.sync import ContentSync  # noqa: E402
 from tests.articles import article_text  # noqa: E402
 from tests.bot.pushes import Clock  # noqa: E402
 

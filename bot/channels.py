@@ -25,6 +25,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from storage.catalog.topic_directory import load_directory
 from storage.channels import (
     ManagedChannel,
     managed_channel,
@@ -44,7 +45,6 @@ from storage.content.channel_file import (
 )
 from storage.content.files import display_path
 from storage.db.database import Database
-from storage.topic_directory import load_directory
 
 log = logging.getLogger(__name__)
 

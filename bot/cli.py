@@ -14,10 +14,10 @@ from typing import TextIO
 
 from bot.config import ConfigError, Settings, environment
 from bot.logs import configure_logging
+from storage.catalog.sync import ContentSync
 from storage.content.validation import validate_folder
 from storage.db.database import Database, sqlite_path
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
-from storage.sync import ContentSync
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 PROGRESS_MIN_FILES = 200

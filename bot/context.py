@@ -19,11 +19,11 @@ from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
 from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
+from storage.catalog.sync import SyncReport
+from storage.catalog.topic_directory import TopicDirectory, TopicDirectoryCache
 from storage.chats import register_chat
 from storage.db.database import Database
 from storage.languages import LanguageChoices
-from storage.sync import SyncReport
-from storage.topic_directory import TopicDirectory, TopicDirectoryCache
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +38,7 @@ class BotDeps:
     flood: FloodGate
     pacer: Pacer
     metrics: Metrics
-    # Every topic with its counts and aliases, rebuilt when the content changes (storage/topic_directory.py).
+    # Every topic with its counts and aliases, rebuilt when the content changes (storage/catalog/topic_directory.py).
     topics: TopicDirectoryCache
     # Every chat's choice of language in /settings (storage/languages.py).
     languages: LanguageChoices

@@ -45,11 +45,11 @@ from bot.web import (
     stop_web,
     webhook_path,
 )
+from storage.catalog.sync import ContentSync, SyncReport
+from storage.catalog.topic_directory import TopicDirectoryCache
 from storage.db.database import Database, displayed_url
 from storage.db.schema import SchemaError
 from storage.languages import LanguageChoices
-from storage.sync import ContentSync, SyncReport
-from storage.topic_directory import TopicDirectoryCache
 
 log = logging.getLogger(__name__)
 

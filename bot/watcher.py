@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 
 from watchfiles import Change, awatch
 
+from storage.catalog.sync import ContentSync, SyncReport
 from storage.content.channel_file import CHANNELS_FILE
 from storage.content.files import is_article_path
-from storage.sync import ContentSync, SyncReport
 
 log = logging.getLogger(__name__)
 

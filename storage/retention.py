@@ -9,7 +9,7 @@ an unfinished correction (which edits or deletes messages by the ids in those ro
 
 Why pruning never makes anything go out again: a delivery row is created only by expanding an article's
 fan-out job (storage/fanout.py), a job only in the transaction that first stores its article
-(storage/sync.py), and a finished job (``expanded_at``) is never expanded again. Articles are never
+(storage/catalog/sync.py), and a finished job (``expanded_at``) is never expanded again. Articles are never
 deleted: editing, touching, moving or re-importing a file updates the same row, deleting it withdraws the
 article and a file that comes back restores it. So once its job is finished an article's rows are history,
 and the job's row is the article's compact, permanent "pushed" marker. Rows of an unfinished job are kept

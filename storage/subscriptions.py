@@ -1,6 +1,6 @@
 """Which topics each destination (chat, forum thread) follows, and the topics as it browses them.
 
-Topic names, counts and aliases come from a ``TopicDirectory`` (storage/topic_directory.py); only the
+Topic names, counts and aliases come from a ``TopicDirectory`` (storage/catalog/topic_directory.py); only the
 destination's own subscriptions are read here.
 """
 
@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.catalog.topic_directory import TopicDirectory
 from storage.db.models import Subscription, Topic, UTCDateTime
 from storage.records import TopicSummary
-from storage.topic_directory import TopicDirectory
 
 
 async def followed_topic_ids(session: AsyncSession, chat_id: int, thread_id: int = 0) -> list[int]:

@@ -10,7 +10,7 @@ from bot.destinations import thread_of
 from bot.handlers.topics import command_argument, lookup_problems
 from bot.render import articles_text, escape, shorten
 from bot.replies import reply
-from storage.listings import latest_articles, search_articles
+from storage.catalog.listings import latest_articles, search_articles
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20
 SEARCH_LIMIT = 10

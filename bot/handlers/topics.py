@@ -14,6 +14,7 @@ from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
+from storage.catalog.topic_directory import TopicDirectory
 from storage.records import TopicChoice, TopicLookup
 from storage.subscriptions import (
     followed_topic_ids,
@@ -22,7 +23,6 @@ from storage.subscriptions import (
     toggle_subscription,
     unsubscribe,
 )
-from storage.topic_directory import TopicDirectory
 
 
 def command_argument(update: Update) -> str:

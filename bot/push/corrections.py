@@ -1,7 +1,7 @@
 """Corrections and retractions (``CORRECTIONS=true``): messages already pushed follow their article.
 
 When an article's title or excerpt changes within ``CORRECTION_WINDOW`` of its push, the content sync
-opens an *edit*; when its file is deleted, a *retraction* (storage/corrections.py). This worker, one in
+opens an *edit*; when its file is deleted, a *retraction* (storage/catalog/corrections.py). This worker, one in
 every sending process, works them through:
 
 - A correction waits until it is ``settle`` old. Every sender re-reads the article as soon as it sees the
@@ -38,7 +38,7 @@ from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache
 from bot.texts import texts_for
-from storage.corrections import (
+from storage.catalog.corrections import (
     EDIT,
     CorrectionTarget,
     OpenCorrection,

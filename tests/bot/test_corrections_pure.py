@@ -13,7 +13,7 @@ from bot.push.corrections import CorrectionSettings, render_edit, settled_as
 from bot.push.messenger import Failure, SendFailure, classify
 from bot.push.render import link_preview, render_push
 from bot.texts import ENGLISH, texts_for
-from storage.corrections import CorrectionTarget
+from storage.catalog.corrections import CorrectionTarget
 from tests.bot.test_push_render import AI, SEED, VISION
 
 

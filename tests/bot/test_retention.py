@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator
 from bot.runtime import BotRuntime
+from storage.catalog.sync import ContentSync
 from storage.db.database import Database
 from storage.db.models import Article, Delivery, DeliveryTally
-from storage.sync import ContentSync
 from tests.bot.conftest import NOW
 from tests.bot.pushes import Clock, Pushes, published, start_pushes
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.watcher import ContentWatcher
+from storage.catalog.sync import ContentSync, SyncReport
 from storage.db.database import Database
 from storage.db.models import Article
-from storage.sync import ContentSync, SyncReport
 from tests.articles import article_text
 
 WAIT = 20.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from storage.catalog.topic_directory import load_directory
 from storage.channels import (
     ManagedChannel,
     managed_channel,
@@ -16,7 +17,6 @@ from storage.channels import (
 from storage.db.database import Database
 from storage.db.models import Chat, Delivery
 from storage.subscriptions import followed_topics
-from storage.topic_directory import load_directory
 from tests.storage.factories import NOW, add_article, add_delivery, add_topic
 
 CHANNEL = -1001001

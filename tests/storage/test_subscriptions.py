@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.catalog.topic_directory import load_directory
 from storage.db.database import Database
 from storage.records import TopicChoice, TopicLookup, TopicSummary
 from storage.subscriptions import (
@@ -17,7 +18,6 @@ from storage.subscriptions import (
     toggle_subscription,
     unsubscribe,
 )
-from storage.topic_directory import load_directory
 from tests.storage.factories import (
     HOUR,
     NOW,

@@ -24,11 +24,11 @@ from sqlalchemy import Connection, MetaData, Table, event, func, insert, inspect
 from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings
+from storage.catalog.listings import search_articles
 from storage.db import schema
 from storage.db.database import Database, displayed_url, normalize_database_url
 from storage.db.models import Article, ArticleImage, Base, Chat, Delivery, Subscription, Topic, TopicAlias
 from storage.db.schema import SchemaError, head_revision
-from storage.listings import search_articles
 from tests.storage.factories import NOW, add_article
 
 ROOT = Path(__file__).resolve().parents[3]

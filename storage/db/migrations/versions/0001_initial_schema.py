@@ -47,7 +47,7 @@ SQLITE_SEARCH_DROP = (
     "DROP TRIGGER articles_fts_insert",
     "DROP TABLE articles_fts",
 )
-# PostgreSQL: a GIN index on the document storage.listings searches, spelled exactly as the query spells it.
+# PostgreSQL: a GIN index on the document storage.catalog.listings searches, spelled exactly as the query spells it.
 POSTGRESQL_SEARCH = (
     "CREATE INDEX ix_articles_search ON articles "
     "USING gin (to_tsvector('simple', title || ' ' || coalesce(excerpt, '')))"

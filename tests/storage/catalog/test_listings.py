@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage.catalog.listings import fts_query, latest_articles, search_articles, search_terms, tsquery
 from storage.db.database import Database
-from storage.listings import fts_query, latest_articles, search_articles, search_terms, tsquery
 from tests.storage.factories import (
     HOUR,
     NOW,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from storage.catalog.sync import ContentSync
+from storage.catalog.topic_directory import TopicDirectoryCache, bump_topics_version, load_directory
 from storage.db.database import Database
-from storage.sync import ContentSync
-from storage.topic_directory import TopicDirectoryCache, bump_topics_version, load_directory
 from tests.articles import article_text
 from tests.storage.factories import HOUR, NOW, add_article, add_topic
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from storage.catalog.sync import ContentSync
 from storage.db.database import Database
 from storage.db.models import (
     Article,
@@ -19,7 +20,6 @@ from storage.db.models import (
     RelatedLinkRow,
     Topic,
 )
-from storage.sync import ContentSync
 from tests.articles import article_text
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

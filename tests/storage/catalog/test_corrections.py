@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from storage.corrections import (
+from storage.catalog.corrections import (
     OpenCorrection,
     advance,
     current,
@@ -17,9 +17,9 @@ from storage.corrections import (
     try_lock,
     unfinished,
 )
+from storage.catalog.sync import ContentSync
 from storage.db.database import Database
 from storage.db.models import Article, ChatPreferences, Correction, Delivery
-from storage.sync import ContentSync
 from tests.articles import article_text
 from tests.storage.factories import HOUR, NOW, add_article, add_chat, add_subscription, add_topic
 

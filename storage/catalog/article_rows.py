@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.catalog.topic_index import TopicIndex
 from storage.content.article import ArticleDoc
 from storage.db.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
-from storage.topic_index import TopicIndex
 
 
 def article_row(doc: ArticleDoc, now: datetime) -> dict[str, Any]:

@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.article_rows import article_row, replace_children
+from storage.catalog.article_rows import article_row, replace_children
+from storage.catalog.corrections import open_edits, open_retractions
+from storage.catalog.topic_directory import bump_topics_version
+from storage.catalog.topic_index import TopicIndex
 from storage.content.diagnostics import Diagnostic
 from storage.content.files import display_path
 from storage.content.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.content.topics import TopicCatalog, load_topic_catalog
-from storage.corrections import open_edits, open_retractions
 from storage.db.database import Database
 from storage.db.models import (
     CURSOR_START,
@@ -35,8 +37,6 @@ from storage.db.models import (
     StoreState,
     table,
 )
-from storage.topic_directory import bump_topics_version
-from storage.topic_index import TopicIndex
 
 BATCH_FILES = 500
 PARALLEL_MIN_FILES = 2_000  # below this, a worker process costs more than it saves

@@ -1,0 +1,7 @@
+"""Articles in the database: the rows a file becomes, the sync that keeps them true to the folder, and reading them.
+
+Owns the sync (add, update, withdraw, restore), article and topic rows, the in-memory topic directory, the
+readers' lists and full-text search, and corrections (an article edited or withdrawn after its push).
+
+May import: ``storage.content``, ``storage.db``, ``storage.records``.
+"""
