@@ -26,15 +26,6 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from storage.catalog.topic_directory import load_directory
-from storage.channels import (
-    ManagedChannel,
-    managed_channel,
-    managed_channels,
-    release_channel,
-    set_channel_active,
-    set_channel_topics,
-    store_channel,
-)
 from storage.content.channel_file import (
     CHANNELS_FILE,
     MAX_CHANNELS_BYTES,
@@ -45,6 +36,15 @@ from storage.content.channel_file import (
 )
 from storage.content.files import display_path
 from storage.db.database import Database
+from storage.readers.channels import (
+    ManagedChannel,
+    managed_channel,
+    managed_channels,
+    release_channel,
+    set_channel_active,
+    set_channel_topics,
+    store_channel,
+)
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from bot.pacing import Pacer
 from bot.texts import Texts, texts_for
 from storage.catalog.sync import SyncReport
 from storage.catalog.topic_directory import TopicDirectory, TopicDirectoryCache
-from storage.chats import register_chat
 from storage.db.database import Database
-from storage.languages import LanguageChoices
+from storage.readers.chats import register_chat
+from storage.readers.languages import LanguageChoices
 
 Clock = Callable[[], datetime]
 
@@ -40,7 +40,7 @@ class BotDeps:
     metrics: Metrics
     # Every topic with its counts and aliases, rebuilt when the content changes (storage/catalog/topic_directory.py).
     topics: TopicDirectoryCache
-    # Every chat's choice of language in /settings (storage/languages.py).
+    # Every chat's choice of language in /settings (storage/readers/languages.py).
     languages: LanguageChoices
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None

@@ -14,8 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import OpenMenu, RemoveFilter, SetQuiet, SetSchedule
 from bot.render import escape, shorten
 from bot.texts import Texts
-from storage.keywords import KeywordFilter
-from storage.localtime import Schedule, format_clock, minute_of_day
+from storage.readers.keywords import KeywordFilter
+from storage.readers.localtime import Schedule, format_clock, minute_of_day
 
 MAX_TERM_LABEL = 40
 QUIET_PRESETS = ((22 * 60, 7 * 60), (23 * 60, 7 * 60), (0, 8 * 60))

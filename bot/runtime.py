@@ -49,7 +49,7 @@ from storage.catalog.sync import ContentSync, SyncReport
 from storage.catalog.topic_directory import TopicDirectoryCache
 from storage.db.database import Database, displayed_url
 from storage.db.schema import SchemaError
-from storage.languages import LanguageChoices
+from storage.readers.languages import LanguageChoices
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from storage.db.models import (
     Topic,
     table,
 )
-from storage.languages import bump_languages_version
-from storage.localtime import Schedule
+from storage.readers.languages import bump_languages_version
+from storage.readers.localtime import Schedule
 from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
 from storage.routing import filtered_out
 

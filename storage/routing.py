@@ -20,9 +20,9 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import Article, ChatFilter, Delivery, table
-from storage.filters import filters_between
-from storage.keywords import KeywordFilter
-from storage.schedules import schedules_between
+from storage.readers.filters import filters_between
+from storage.readers.keywords import KeywordFilter
+from storage.readers.schedules import schedules_between
 
 
 @dataclass(frozen=True, slots=True)

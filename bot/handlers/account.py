@@ -11,7 +11,7 @@ from bot.context import NewsContext, texts_of
 from bot.destinations import tap_of
 from bot.keyboards import stop_keyboard
 from bot.replies import edit_in_place, reply
-from storage.chats import forget_chat
+from storage.readers.chats import forget_chat
 
 
 async def stop(update: Update, context: NewsContext) -> None:

@@ -9,7 +9,7 @@ from bot.context import NewsContext, texts_of
 from bot.handlers.start import unknown_command
 from bot.render import escape, stats_text
 from bot.replies import reply
-from storage.stats import bot_stats
+from storage.readers.stats import bot_stats
 
 
 def is_admin(update: Update, context: NewsContext) -> bool:

@@ -14,8 +14,8 @@ from bot.menus import filter_key, filters_view
 from bot.render import escape
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
-from storage.filters import Added, add_filter, list_filters, remove_filter
-from storage.keywords import KINDS, MAX_TERM_CHARS, MAX_TERMS, TermError, TermProblem, normalize_term
+from storage.readers.filters import Added, add_filter, list_filters, remove_filter
+from storage.readers.keywords import KINDS, MAX_TERM_CHARS, MAX_TERMS, TermError, TermProblem, normalize_term
 
 
 async def filter_command(update: Update, context: NewsContext) -> None:

@@ -12,7 +12,7 @@ from bot.destinations import tap_of
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
 from bot.texts import LANGUAGES
-from storage.chats import get_preferences, update_preferences
+from storage.readers.chats import get_preferences, update_preferences
 
 
 async def show_settings(update: Update, context: NewsContext) -> None:

@@ -11,7 +11,7 @@ from bot.destinations import tap_of
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
 from storage.deliveries import load_push_article
-from storage.subscriptions import followed_topic_ids, subscribe, unsubscribe
+from storage.readers.subscriptions import followed_topic_ids, subscribe, unsubscribe
 
 
 async def on_mute(update: Update, context: NewsContext) -> None:

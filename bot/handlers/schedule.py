@@ -17,9 +17,9 @@ from bot.menus import View, digest_view, filters_view, quiet_view, timezone_text
 from bot.render import escape, shorten
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
-from storage.chats import get_preferences
-from storage.filters import list_filters
-from storage.localtime import (
+from storage.readers.chats import get_preferences
+from storage.readers.filters import list_filters
+from storage.readers.localtime import (
     DAY_MINUTES,
     QUIET_MODES,
     LocalTimeError,
@@ -28,7 +28,7 @@ from storage.localtime import (
     parse_timezone,
     parse_window,
 )
-from storage.schedules import get_schedule, update_schedule
+from storage.readers.schedules import get_schedule, update_schedule
 
 OFF = "off"
 

@@ -14,8 +14,8 @@ from bot.destinations import thread_of
 from bot.handlers.topics import first_topics_page
 from bot.render import help_text
 from bot.replies import reply
-from storage.chats import mark_blocked, register_chat
-from storage.subscriptions import followed_topic_ids
+from storage.readers.chats import mark_blocked, register_chat
+from storage.readers.subscriptions import followed_topic_ids
 
 
 async def start(update: Update, context: NewsContext) -> None:

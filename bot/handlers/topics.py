@@ -15,14 +15,14 @@ from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
 from bot.texts import Texts
 from storage.catalog.topic_directory import TopicDirectory
-from storage.records import TopicChoice, TopicLookup
-from storage.subscriptions import (
+from storage.readers.subscriptions import (
     followed_topic_ids,
     followed_topics,
     subscribe,
     toggle_subscription,
     unsubscribe,
 )
+from storage.records import TopicChoice, TopicLookup
 
 
 def command_argument(update: Update) -> str:

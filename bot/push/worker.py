@@ -46,7 +46,7 @@ from storage.deliveries import (
     reschedule,
 )
 from storage.fanout import due_jobs, expand_batch
-from storage.schedules import digest_headings
+from storage.readers.schedules import digest_headings
 
 log = logging.getLogger(__name__)
 

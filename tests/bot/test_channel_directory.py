@@ -13,9 +13,9 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.channels import ChannelDirectory
 from storage.catalog.topic_directory import load_directory
-from storage.channels import ManagedChannel, managed_channels
 from storage.db.database import Database
-from storage.subscriptions import followed_topics
+from storage.readers.channels import ManagedChannel, managed_channels
+from storage.readers.subscriptions import followed_topics
 from tests.storage.factories import NOW, add_topic, temporary_database
 
 BOT_ID = 123456

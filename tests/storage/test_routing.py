@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 
-from storage.chats import forget_chat
 from storage.db.database import Database
 from storage.db.models import ChatFilter, Delivery, FanoutJob
 from storage.deliveries import check_many, due_heads
 from storage.fanout import expand_batch
-from storage.filters import Added, add_filter, list_filters, remove_filter
-from storage.schedules import digest_headings, get_schedule, update_schedule
+from storage.readers.chats import forget_chat
+from storage.readers.filters import Added, add_filter, list_filters, remove_filter
+from storage.readers.schedules import digest_headings, get_schedule, update_schedule
 from tests.storage.factories import NOW, add_article, add_chat, add_subscription, add_topic
 
 # 21:30 UTC on 27 November: 22:30 in Berlin (quiet there), 16:30 in New York.

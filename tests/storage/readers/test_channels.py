@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.catalog.topic_directory import load_directory
-from storage.channels import (
+from storage.db.database import Database
+from storage.db.models import Chat, Delivery
+from storage.readers.channels import (
     ManagedChannel,
     managed_channel,
     managed_channels,
@@ -14,9 +16,7 @@ from storage.channels import (
     set_channel_topics,
     store_channel,
 )
-from storage.db.database import Database
-from storage.db.models import Chat, Delivery
-from storage.subscriptions import followed_topics
+from storage.readers.subscriptions import followed_topics
 from tests.storage.factories import NOW, add_article, add_delivery, add_topic
 
 CHANNEL = -1001001

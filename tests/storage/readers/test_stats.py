@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from storage.db.database import Database
+from storage.readers.stats import bot_stats
 from storage.records import BotStats
-from storage.stats import bot_stats
 from tests.storage.factories import (
     HOUR,
     NOW,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from storage.chats import (
+from storage.db.database import Database
+from storage.db.models import Chat, ChatPreferences, Delivery, Subscription
+from storage.readers.chats import (
     forget_chat,
     get_preferences,
     mark_blocked,
     register_chat,
     update_preferences,
 )
-from storage.db.database import Database
-from storage.db.models import Chat, ChatPreferences, Delivery, Subscription
 from storage.records import Preferences
 from tests.storage.factories import (
     HOUR,

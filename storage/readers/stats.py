@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chats import ACTIVE, BLOCKED
 from storage.db.models import Article, Chat, Delivery, DeliveryTally, Subscription, Topic
+from storage.readers.chats import ACTIVE, BLOCKED
 from storage.records import BotStats
 
 # Delivery.status values (see storage.db.models.Delivery).

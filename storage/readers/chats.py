@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
 from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
-from storage.languages import bump_languages_version
+from storage.readers.languages import bump_languages_version
 from storage.records import Preferences
 
 ACTIVE = "active"

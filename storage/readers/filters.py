@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import ChatFilter
-from storage.keywords import KINDS, MAX_TERMS, KeywordFilter
+from storage.readers.keywords import KINDS, MAX_TERMS, KeywordFilter
 
 Destination = tuple[int, int]  # (chat id, forum thread id; 0 = none)
 
@@ -43,7 +43,7 @@ async def count_filters(session: AsyncSession, destination: Destination) -> int:
 async def add_filter(
     session: AsyncSession, destination: Destination, kind: str, term: str, now: datetime
 ) -> Added:
-    """Add a normalized term (``storage.keywords.normalize_term``); the chat must be registered."""
+    """Add a normalized term (``storage.readers.keywords.normalize_term``); the chat must be registered."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     chat_id, thread_id = destination

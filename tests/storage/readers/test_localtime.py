@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.localtime import (
+from storage.readers.localtime import (
     LocalTimeError,
     Schedule,
     format_clock,

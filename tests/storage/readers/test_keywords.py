@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.keywords import (
+from storage.readers.keywords import (
     MAX_TERM_CHARS,
     KeywordFilter,
     TermError,

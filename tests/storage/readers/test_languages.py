@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from storage.chats import forget_chat, update_preferences
 from storage.db.database import Database
 from storage.deliveries import migrate_chat
-from storage.languages import LanguageChoices
+from storage.readers.chats import forget_chat, update_preferences
+from storage.readers.languages import LanguageChoices
 from tests.storage.factories import NOW, add_chat
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.chats import ACTIVE, BLOCKED
 from storage.db.models import Chat, Subscription
 from storage.deliveries import block_chat
-from storage.subscriptions import unsubscribe
+from storage.readers.chats import ACTIVE, BLOCKED
+from storage.readers.subscriptions import unsubscribe
 
 CHANNEL = "channel"
 

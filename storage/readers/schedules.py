@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import ArticleTopic, ChatPreferences, Delivery, Subscription, Topic
-from storage.localtime import QUIET_MODES, Schedule
+from storage.readers.localtime import QUIET_MODES, Schedule
 
 FIELDS = ("timezone", "quiet_start", "quiet_end", "quiet_mode", "digest_at")
 _COLUMNS = (

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.catalog.topic_directory import load_directory
 from storage.db.database import Database
-from storage.records import TopicChoice, TopicLookup, TopicSummary
-from storage.subscriptions import (
+from storage.readers.subscriptions import (
     followed_topic_ids,
     followed_topics,
     subscribe,
     toggle_subscription,
     unsubscribe,
 )
+from storage.records import TopicChoice, TopicLookup, TopicSummary
 from tests.storage.factories import (
     HOUR,
     NOW,
