@@ -8,9 +8,9 @@ The database named in ``--database`` is only used to create (and afterwards drop
 
 Reports, for N readers each subscribed to the article's topic:
   seed         generating N chats and subscriptions (set-based SQL; not the product's path)
-  fan-out      expanding the article's job into N delivery rows with ``storage.fanout.expand_batch``, batch by
+  fan-out      expanding the article's job into N delivery rows with ``storage.delivery.fanout.expand_batch``, batch by
                batch in its own transaction each, as the delivery worker does (seconds, rows/s)
-  claim        one sender leasing 64 chats among N with pushes due (``storage.claims.claim``)
+  claim        one sender leasing 64 chats among N with pushes due (``storage.delivery.claims.claim``)
   heads        that sender reading the next push of each of its chats (``due_heads(owner=…)``)
 """
 
@@ -31,11 +31,11 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage.claims import claim  # noqa: E402
 from storage.db.database import Database, normalize_database_url  # noqa: E402
 from storage.db.models import Article, ArticleTopic, FanoutJob, Topic  # noqa: E402
-from storage.deliveries import due_heads  # noqa: E402
-from storage.fanout import expand_batch  # noqa: E402
+from storage.delivery.claims import claim  # noqa: E402
+from storage.delivery.fanout import expand_batch  # noqa: E402
+from storage.delivery.ledger import due_heads  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SCRATCH = "newsbot_bench_scale"

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 
 from bot.callbacks import CallbackData, unpack
-from storage.deliveries import Destination
+from storage.records import Destination
 
 Action = TypeVar("Action", bound=CallbackData)
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+Destination = tuple[int, int]  # where a push goes: (chat id, forum thread id; 0 = none)
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSummary:

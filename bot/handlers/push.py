@@ -10,7 +10,7 @@ from bot.context import NewsContext, texts_of, topic_directory
 from bot.destinations import tap_of
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
 from bot.replies import reply
-from storage.deliveries import load_push_article
+from storage.delivery.push_articles import load_push_article
 from storage.readers.subscriptions import followed_topic_ids, subscribe, unsubscribe
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from storage.db.database import Database
-from storage.deliveries import mark_sent_many
+from storage.delivery.ledger import mark_sent_many
 
 FLUSH_SECONDS = 0.01
 

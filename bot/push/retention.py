@@ -1,7 +1,7 @@
 """Retention (``RETENTION_DAYS``): every sending process prunes the delivery ledger once an hour.
 
 A pass at start-up, then one every ``interval``: closed rows older than the retention go, in short batches
-(storage/retention.py says which rows, and why none of them can ever make a push go out again). Several
+(storage/delivery/retention.py says which rows, and why none of them can ever make a push go out again). Several
 senders on PostgreSQL may run passes at the same moment: a batch holds an advisory lock, and a sender that
 finds it taken leaves the pass to the other. Each pass logs one INFO line with its counts and adds to
 ``newsbot_deliveries_pruned_total``.
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.metrics import Metrics
 from storage.db.database import Database
-from storage.retention import PRUNE_BATCH, PruneReport, prune
+from storage.delivery.retention import PRUNE_BATCH, PruneReport, prune
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_digest, render_push
 from bot.texts import texts_for
 from storage.db.database import Database
-from storage.deliveries import Check, Destination, load_push_article, remember_file_id, remember_image_failure
-from storage.records import DigestItem, PushArticle
+from storage.delivery.ledger import Check
+from storage.delivery.push_articles import load_push_article, remember_file_id, remember_image_failure
+from storage.records import Destination, DigestItem, PushArticle
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""This process as one of the senders sharing the delivery queue (storage/claims.py has the SQL).
+"""This process as one of the senders sharing the delivery queue (storage/delivery/claims.py has the SQL).
 
 A sender registers at start, then a heartbeat renews its registration and its leases every third of a
 lease. The overall push rate (``PUSH_RATE``) is divided evenly between the live senders: each heartbeat
@@ -21,7 +21,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.claims import (
+from storage.db.database import Database
+from storage.delivery.claims import (
     SenderInfo,
     all_senders,
     claim,
@@ -33,7 +34,6 @@ from storage.claims import (
     release_idle,
     retire,
 )
-from storage.db.database import Database
 
 log = logging.getLogger(__name__)
 

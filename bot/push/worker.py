@@ -28,25 +28,24 @@ from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
 from bot.push.senders import SenderFleet
-from storage.claims import still_leased
 from storage.db.database import Database
-from storage.deliveries import (
+from storage.delivery.claims import still_leased
+from storage.delivery.fanout import due_jobs, expand_batch
+from storage.delivery.ledger import (
     Check,
-    Destination,
     Head,
-    block_chat,
     check_many,
     destination_queue,
-    digest_items,
     due_heads,
     mark,
     mark_sent,
-    migrate_chat,
     postpone_destination,
     reschedule,
 )
-from storage.fanout import due_jobs, expand_batch
+from storage.delivery.push_articles import digest_items
+from storage.readers.chats import block_chat, migrate_chat
 from storage.readers.schedules import digest_headings
+from storage.records import Destination
 
 log = logging.getLogger(__name__)
 

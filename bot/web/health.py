@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from aiohttp import web
 
 from storage.db.database import Database
-from storage.health import count_pending, delivery_backlog
+from storage.delivery.health import count_pending, delivery_backlog
 
 log = logging.getLogger(__name__)
 

@@ -203,7 +203,7 @@ class Chat(Base):
     # Channels named in content/channels.yaml: their subscriptions follow that file, not commands.
     username: Mapped[str | None] = mapped_column(String(64))
     managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # The sender serving this chat's pushes, until when (storage/claims.py); NULL: nobody.
+    # The sender serving this chat's pushes, until when (storage/delivery/claims.py); NULL: nobody.
     lease_owner: Mapped[str | None] = mapped_column(String(96), index=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -314,7 +314,7 @@ class Delivery(Base):
 
 
 class DeliveryTally(Base):
-    """Ledger rows pruned after ``RETENTION_DAYS`` (storage/retention.py), counted per day and status, so
+    """Ledger rows pruned after ``RETENTION_DAYS`` (storage/delivery/retention.py), counted per day and status, so
     the totals of ``/stats`` still include them. ``day``: the UTC day a row was sent (``sent_at``), or for a
     row never sent, the day of its last attempt (``due_at``)."""
 

@@ -15,8 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import Chat, Subscription
-from storage.deliveries import block_chat
-from storage.readers.chats import ACTIVE, BLOCKED
+from storage.readers.chats import ACTIVE, BLOCKED, block_chat
 from storage.readers.subscriptions import unsubscribe
 
 CHANNEL = "channel"

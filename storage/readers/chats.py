@@ -1,4 +1,4 @@
-"""Chats: registration, blocking, per-chat preferences, and forgetting a chat completely."""
+"""Chats: registration, blocking, per-chat preferences, a group's move to a supergroup, and forgetting a chat."""
 
 from __future__ import annotations
 
@@ -166,3 +166,35 @@ def _flag(changes: Mapping[str, object], name: str, current: bool) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+async def block_chat(session: AsyncSession, chat_id: int, now: datetime, reason: str) -> None:
+    """The reader blocked the bot: mark the chat and cancel everything pending for it."""
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(status="blocked", updated_at=now))
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.status == "pending")
+        .values(status="cancelled", error=reason)
+    )
+
+
+async def migrate_chat(session: AsyncSession, old_id: int, new_id: int, now: datetime) -> None:
+    """A group became a supergroup with a new id: move everything the bot keeps about it."""
+    old = await session.get(Chat, old_id)
+    if old is None or await session.get(Chat, new_id) is not None:
+        return
+    session.add(
+        Chat(
+            id=new_id,
+            type="supergroup",
+            language_code=old.language_code,
+            status=old.status,
+            created_at=old.created_at,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+    for model in (Subscription, ChatPreferences, ChatFilter, Delivery):
+        await session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
+    await session.execute(delete(Chat).where(Chat.id == old_id))
+    await bump_languages_version(session)  # the chat's choice of language moves with it

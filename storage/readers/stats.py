@@ -1,6 +1,6 @@
 """The operator's figures (``/stats``): chats, subscriptions, articles and deliveries.
 
-Ledger rows older than ``RETENTION_DAYS`` are pruned (storage/retention.py) and counted in
+Ledger rows older than ``RETENTION_DAYS`` are pruned (storage/delivery/retention.py) and counted in
 ``delivery_tallies``: totals add those counts; today's figures never need them (the retention is a day
 at least, so today's rows are all still in the ledger).
 """

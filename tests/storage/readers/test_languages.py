@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from storage.db.database import Database
-from storage.deliveries import migrate_chat
-from storage.readers.chats import forget_chat, update_preferences
+from storage.readers.chats import forget_chat, migrate_chat, update_preferences
 from storage.readers.languages import LanguageChoices
 from tests.storage.factories import NOW, add_chat
 

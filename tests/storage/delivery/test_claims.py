@@ -1,4 +1,4 @@
-"""Leases on chats shared by several senders (storage/claims.py), on SQLite and on PostgreSQL."""
+"""Leases on chats shared by several senders (storage/delivery/claims.py), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from storage.claims import (
+from storage.db.database import Database
+from storage.db.models import Chat
+from storage.delivery.claims import (
     claim,
     heartbeat,
     held,
@@ -17,9 +19,7 @@ from storage.claims import (
     retire,
     still_leased,
 )
-from storage.db.database import Database
-from storage.db.models import Chat
-from storage.deliveries import due_heads, mark
+from storage.delivery.ledger import due_heads, mark
 from tests.storage.factories import NOW, add_article, add_chat, add_delivery
 
 LEASE = timedelta(seconds=30)

@@ -6,28 +6,21 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import (
     Article,
-    ArticleImage,
     ArticleTopic,
     Chat,
-    ChatFilter,
     ChatPreferences,
     Delivery,
-    RelatedLinkRow,
     Subscription,
-    Topic,
     table,
 )
-from storage.readers.languages import bump_languages_version
+from storage.delivery.routing import filtered_out
 from storage.readers.localtime import Schedule
-from storage.records import DigestItem, Preferences, PushArticle, RelatedSummary, TopicRef
-from storage.routing import filtered_out
-
-Destination = tuple[int, int]  # (chat id, forum thread id; 0 = none)
+from storage.records import Destination, Preferences
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +77,7 @@ async def due_heads(
 ) -> list[Head]:
     """The next push of each destination with pushes due, the destination waiting longest first.
 
-    ``owner``: only destinations in chats leased to that sender (storage/claims.py).
+    ``owner``: only destinations in chats leased to that sender (storage/delivery/claims.py).
     """
     destination = (Delivery.chat_id, Delivery.thread_id)
     candidates = (
@@ -217,53 +210,6 @@ async def destination_queue(
     ]
 
 
-async def load_push_article(session: AsyncSession, article_id: int) -> PushArticle | None:
-    article = await session.get(Article, article_id)
-    if article is None:
-        return None
-    topics = await session.execute(
-        select(Topic.id, Topic.name)
-        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
-        .where(ArticleTopic.article_id == article_id)
-        .order_by(Topic.key)
-    )
-    related = await session.execute(
-        select(RelatedLinkRow.web_url, RelatedLinkRow.title, RelatedLinkRow.provider_name)
-        .where(RelatedLinkRow.article_id == article_id)
-        .order_by(RelatedLinkRow.position)
-    )
-    image = (
-        await session.execute(
-            select(ArticleImage.url, ArticleImage.telegram_file_id)
-            .where(ArticleImage.article_id == article_id, ArticleImage.failed_reason.is_(None))
-            .order_by(ArticleImage.position)
-            .limit(1)
-        )
-    ).first()
-    return PushArticle(
-        id=article.id,
-        title=article.title,
-        web_url=article.web_url,
-        excerpt=article.excerpt,
-        provider_name=article.provider_name,
-        published_at=article.published_at,
-        quality=article.quality,
-        topics=tuple(TopicRef(topic_id, name) for topic_id, name in topics),
-        related=tuple(RelatedSummary(url, title, provider) for url, title, provider in related),
-        image_url=image[0] if image else None,
-        image_file_id=image[1] if image else None,
-    )
-
-
-async def digest_items(session: AsyncSession, article_ids: Sequence[int]) -> list[DigestItem]:
-    rows = await session.execute(
-        select(Article.id, Article.title, Article.web_url, Article.provider_name, Article.published_at)
-        .where(Article.id.in_(article_ids))
-        .order_by(Article.published_at, Article.id)
-    )
-    return [DigestItem(*row) for row in rows]
-
-
 async def mark_sent(
     session: AsyncSession,
     delivery_ids: Sequence[int],
@@ -337,52 +283,4 @@ async def postpone_destination(session: AsyncSession, destination: Destination, 
             Delivery.due_at < due_at,
         )
         .values(due_at=due_at)
-    )
-
-
-async def block_chat(session: AsyncSession, chat_id: int, now: datetime, reason: str) -> None:
-    """The reader blocked the bot: mark the chat and cancel everything pending for it."""
-    await session.execute(update(Chat).where(Chat.id == chat_id).values(status="blocked", updated_at=now))
-    await session.execute(
-        update(Delivery)
-        .where(Delivery.chat_id == chat_id, Delivery.status == "pending")
-        .values(status="cancelled", error=reason)
-    )
-
-
-async def migrate_chat(session: AsyncSession, old_id: int, new_id: int, now: datetime) -> None:
-    """A group became a supergroup with a new id: move everything the bot keeps about it."""
-    old = await session.get(Chat, old_id)
-    if old is None or await session.get(Chat, new_id) is not None:
-        return
-    session.add(
-        Chat(
-            id=new_id,
-            type="supergroup",
-            language_code=old.language_code,
-            status=old.status,
-            created_at=old.created_at,
-            updated_at=now,
-        )
-    )
-    await session.flush()
-    for model in (Subscription, ChatPreferences, ChatFilter, Delivery):
-        await session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
-    await session.execute(delete(Chat).where(Chat.id == old_id))
-    await bump_languages_version(session)  # the chat's choice of language moves with it
-
-
-async def remember_file_id(session: AsyncSession, article_id: int, url: str, file_id: str) -> None:
-    await session.execute(
-        update(ArticleImage)
-        .where(and_(ArticleImage.article_id == article_id, ArticleImage.url == url))
-        .values(telegram_file_id=file_id)
-    )
-
-
-async def remember_image_failure(session: AsyncSession, article_id: int, url: str, reason: str) -> None:
-    await session.execute(
-        update(ArticleImage)
-        .where(and_(ArticleImage.article_id == article_id, ArticleImage.url == url))
-        .values(failed_reason=reason)
     )

@@ -4,7 +4,7 @@ Each batch is one transaction: insert the rows for the next ``batch`` chats (by 
 and move the cursor. The unique constraint on (article, chat, thread) makes a repeated batch a no-op, so a
 crash between batches neither loses nor doubles rows: the next run resumes from the cursor. In the same
 transaction, readers' keyword filters and schedules adjust the rows of the few destinations that have
-them (``storage/routing.py``).
+them (``storage/delivery/routing.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from storage.db.models import (
     Subscription,
     table,
 )
-from storage.routing import route_batch
+from storage.delivery.routing import route_batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class FanoutResult:
     inserted: int
     finished: bool
     skipped: str | None = None  # why nothing was pushed (withdrawn, too old)
-    filtered: int = 0  # rows closed as skipped by readers' keyword filters (storage/routing.py)
+    filtered: int = 0  # rows closed as skipped by readers' keyword filters (storage/delivery/routing.py)
 
 
 def insert_ignoring_duplicates(session: AsyncSession) -> Insert:

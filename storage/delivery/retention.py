@@ -8,7 +8,7 @@ for a retry), every row of an article whose fan-out job is not finished, and eve
 an unfinished correction (which edits or deletes messages by the ids in those rows).
 
 Why pruning never makes anything go out again: a delivery row is created only by expanding an article's
-fan-out job (storage/fanout.py), a job only in the transaction that first stores its article
+fan-out job (storage/delivery/fanout.py), a job only in the transaction that first stores its article
 (storage/catalog/sync.py), and a finished job (``expanded_at``) is never expanded again. Articles are never
 deleted: editing, touching, moving or re-importing a file updates the same row, deleting it withdraws the
 article and a file that comes back restores it. So once its job is finished an article's rows are history,

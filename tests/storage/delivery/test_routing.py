@@ -8,8 +8,8 @@ from sqlalchemy import func, insert, select
 
 from storage.db.database import Database
 from storage.db.models import ChatFilter, Delivery, FanoutJob
-from storage.deliveries import check_many, due_heads
-from storage.fanout import expand_batch
+from storage.delivery.fanout import expand_batch
+from storage.delivery.ledger import check_many, due_heads
 from storage.readers.chats import forget_chat
 from storage.readers.filters import Added, add_filter, list_filters, remove_filter
 from storage.readers.schedules import digest_headings, get_schedule, update_schedule

@@ -1,6 +1,6 @@
 """Readers' rules on a fan-out batch and at the last check: keyword filters and held pushes.
 
-Fan-out inserts a batch's rows in one set-based statement for everyone (``storage/fanout.py``); then,
+Fan-out inserts a batch's rows in one set-based statement for everyone (``storage/delivery/fanout.py``); then,
 in the same transaction, the rows of the few destinations with filters or a schedule that holds pushes
 are adjusted here. A destination without either costs two empty range reads per batch and nothing more:
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.database import Database
 from storage.db.models import Correction, Delivery, DeliveryTally, FanoutJob
+from storage.delivery.retention import prune, try_lock
 from storage.readers.stats import bot_stats
-from storage.retention import prune, try_lock
 from tests.storage.factories import HOUR, NOW, add_article, add_chat, add_topic
 
 CUTOFF = NOW - timedelta(days=30)
