@@ -34,7 +34,8 @@ from bot.flood import Verdict
 from bot.handlers import account, admin, filters, groups, news, preferences, push, schedule, start, topics
 from bot.pacing import PacingRateLimiter
 from bot.replies import reply
-from bot.texts import ENGLISH, LANGUAGES, Texts, texts_for
+from bot.texts.en import ENGLISH, Texts
+from bot.texts.registry import LANGUAGES, texts_for
 from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ from bot.flood import FloodGate
 from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
 from bot.pacing import Pacer
-from bot.texts import Texts, texts_for
+from bot.texts.en import Texts
+from bot.texts.registry import texts_for
 from storage.catalog.sync import SyncReport
 from storage.catalog.topic_directory import TopicDirectory, TopicDirectoryCache
 from storage.db.database import Database

@@ -17,7 +17,8 @@ from bot.callbacks import (
 )
 from bot.menus import control_rows
 from bot.render import shorten
-from bot.texts import LANGUAGES, Texts, language_of, texts_for
+from bot.texts.en import Texts
+from bot.texts.registry import LANGUAGES, language_of, texts_for
 from storage.records import Preferences, TopicChoice, TopicSummary
 
 TOPICS_PER_PAGE = 8

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import OpenMenu, RemoveFilter, SetQuiet, SetSchedule
 from bot.render import escape, shorten
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.readers.keywords import KeywordFilter
 from storage.readers.localtime import Schedule, format_clock, minute_of_day
 

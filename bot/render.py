@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.records import ArticleSummary, BotStats, TopicSummary
 
 MAX_TEXT_UTF16 = 4096

@@ -13,7 +13,7 @@ from bot.handlers.topics import command_argument
 from bot.menus import filter_key, filters_view
 from bot.render import escape
 from bot.replies import edit_in_place, reply
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.readers.filters import Added, add_filter, list_filters, remove_filter
 from storage.readers.keywords import KINDS, MAX_TERM_CHARS, MAX_TERMS, TermError, TermProblem, normalize_term
 

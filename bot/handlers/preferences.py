@@ -11,7 +11,7 @@ from bot.context import NewsContext, chosen_texts, register_sender, texts_of
 from bot.destinations import tap_of
 from bot.keyboards import settings_keyboard
 from bot.replies import edit_in_place, reply
-from bot.texts import LANGUAGES
+from bot.texts.registry import LANGUAGES
 from storage.readers.chats import get_preferences, update_preferences
 
 

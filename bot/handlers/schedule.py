@@ -16,7 +16,7 @@ from bot.keyboards import settings_keyboard
 from bot.menus import View, digest_view, filters_view, quiet_view, timezone_text
 from bot.render import escape, shorten
 from bot.replies import edit_in_place, reply
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.readers.chats import get_preferences
 from storage.readers.filters import list_filters
 from storage.readers.localtime import (

@@ -13,7 +13,7 @@ from bot.destinations import tap_of, thread_of
 from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
 from bot.render import escape, quoted_names, topic_list
 from bot.replies import edit_in_place, reply
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.catalog.topic_directory import TopicDirectory
 from storage.readers.subscriptions import (
     followed_topic_ids,

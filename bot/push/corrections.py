@@ -37,7 +37,7 @@ from bot.pacing import Pacer, Spacing
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache
-from bot.texts import texts_for
+from bot.texts.registry import texts_for
 from storage.catalog.corrections import (
     EDIT,
     CorrectionTarget,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.push.render import digest_line
 from bot.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, shorten, visible_length
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.records import DigestItem
 
 Section = tuple[str, Sequence[DigestItem]]  # (topic name, "" for none; its articles)

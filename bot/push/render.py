@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from bot.callbacks import Mute, Refollow
 from bot.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
 from bot.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, link, shorten, utf16_length, visible_length
-from bot.texts import Texts
+from bot.texts.en import Texts
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 
 MAX_CAPTION_UTF16 = 1024

@@ -10,7 +10,7 @@ from telegram import LinkPreviewOptions
 from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_digest, render_push
-from bot.texts import texts_for
+from bot.texts.registry import texts_for
 from storage.db.database import Database
 from storage.delivery.ledger import Check
 from storage.delivery.push_articles import load_push_article, remember_file_id, remember_image_failure

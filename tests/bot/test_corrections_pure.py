@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.push.corrections import CorrectionSettings, render_edit, settled_as
 from bot.push.messenger import Failure, SendFailure, classify
 from bot.push.render import link_preview, render_push
-from bot.texts import ENGLISH, texts_for
+from bot.texts.en import ENGLISH
+from bot.texts.registry import texts_for
 from storage.catalog.corrections import CorrectionTarget
 from tests.bot.test_push_render import AI, SEED, VISION
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.app import all_commands
 from bot.emulator import BotApiEmulator, SentMessage
-from bot.texts_de import GERMAN
+from bot.texts.de import GERMAN
 from tests.articles import article_text
 from tests.bot.conftest import NOW, Chat, buttons, refused
 from tests.bot.pushes import WAIT, Clock, start_pushes

@@ -23,7 +23,7 @@ from bot.push.render import (
     render_refollowed,
 )
 from bot.render import MAX_TEXT_UTF16, visible_length
-from bot.texts import ENGLISH
+from bot.texts.en import ENGLISH
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 
 URL = "https://nypost.com/2020/08/17/de-blasio-calls-for-clear-standards/"

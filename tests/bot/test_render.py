@@ -13,7 +13,7 @@ from bot.render import (
     utf16_length,
     visible_length,
 )
-from bot.texts import ENGLISH
+from bot.texts.en import ENGLISH
 from storage.records import ArticleSummary
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

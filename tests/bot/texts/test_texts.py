@@ -15,8 +15,9 @@ from bot.emulator.html import parse_html
 from bot.keyboards import settings_keyboard
 from bot.push.render import push_date, render_digest, render_muted, render_push
 from bot.render import relative_age, stats_text
-from bot.texts import ENGLISH, LANGUAGES, Texts, language_of, texts_for
-from bot.texts_de import GERMAN
+from bot.texts.de import GERMAN
+from bot.texts.en import ENGLISH, Texts
+from bot.texts.registry import LANGUAGES, language_of, texts_for
 from storage.records import BotStats, DigestItem, Preferences
 from tests.bot.test_push_render import SEED, URL, rows
 

@@ -1,4 +1,7 @@
-"""Every reader-facing string, in one catalogue, so a second language is a file and not a hunt.
+"""The catalogue of every reader-facing string, and its English: ``Texts``' defaults are the English text.
+
+Another language is a module beside this one that fills every field (``bot/texts/de.py``) and a line in
+``bot/texts/registry.py``.
 
 Placeholders are filled by the renderers, which escape whatever comes from readers or articles.
 """
@@ -204,17 +207,3 @@ class Texts:
 
 
 ENGLISH = Texts()
-LANGUAGES = ("en", "de")  # the catalogues: English here, German in bot/texts_de.py
-
-
-def language_of(language: str | None) -> str:
-    """The catalogue a stored choice or Telegram's language_code means ("de-AT" → "de"); else English."""
-    base = (language or "").replace("_", "-").partition("-")[0].casefold()
-    return base if base in LANGUAGES else "en"
-
-
-def texts_for(language: str | None) -> Texts:
-    """The catalogue for a language: the reader's choice in /settings, or Telegram's language_code."""
-    from bot.texts_de import GERMAN  # imported here: bot.texts_de builds on this module's Texts
-
-    return {"de": GERMAN}.get(language_of(language), ENGLISH)

@@ -1,12 +1,12 @@
 """The German catalogue: every field of ``Texts``, addressing the reader with "du" as German apps do.
 
-tests/bot/test_texts.py fails when a field is left in English, or when a translation loses a placeholder, an
+tests/bot/texts/test_texts.py fails when a field is left in English, or when a translation loses a placeholder, an
 HTML tag or a /command of the English string. Words the bot parses (``all``, ``exclude``, ``off`` …) stay English.
 """
 
 from __future__ import annotations
 
-from bot.texts import Texts
+from bot.texts.en import Texts
 
 GERMAN = Texts(
     welcome=(
