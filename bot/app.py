@@ -32,11 +32,11 @@ from bot.commands import Command
 from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
 from bot.flood import Verdict
 from bot.handlers import account, admin, filters, groups, news, preferences, push, schedule, start, topics
-from bot.pacing import PacingRateLimiter
 from bot.replies import reply
+from bot.telegram.pacing import PacingRateLimiter
+from bot.telegram.transport import AiohttpRequest
 from bot.texts.en import ENGLISH, Texts
 from bot.texts.registry import LANGUAGES, texts_for
-from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 

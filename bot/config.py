@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bot.pacing import PacingLimits
+from bot.telegram.pacing import PacingLimits
 from storage.db.database import DEFAULT_DATABASE_URL, normalize_database_url
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.flood import FloodGate
 from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
-from bot.pacing import Pacer
+from bot.telegram.pacing import Pacer
 from bot.texts.en import Texts
 from bot.texts.registry import texts_for
 from storage.catalog.sync import SyncReport

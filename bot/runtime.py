@@ -26,13 +26,13 @@ from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
 from bot.group_admins import GroupAdmins
 from bot.metrics import Metrics
-from bot.pacing import Pacer
-from bot.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
 from bot.push.retention import RetentionWorker
 from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
+from bot.telegram.pacing import Pacer
+from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.watcher import ContentWatcher
 from bot.web import (
     WebhookConfig,
@@ -124,7 +124,7 @@ class BotRuntime:
         # Set by SIGINT/SIGTERM (``run_bot``), or when this process turns out to be a second poller.
         self.stopping = asyncio.Event()
         self.exit_status = 0
-        self.polling = PollingGuard(self.metrics, on_duplicate=self._duplicate_poller)
+        self.polling = PollingGuard(self.metrics.count_polling_conflict, on_duplicate=self._duplicate_poller)
         self.sync = ContentSync(
             self.db,
             settings.content_dir,

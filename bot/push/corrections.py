@@ -33,10 +33,10 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.config import Settings
-from bot.pacing import Pacer, Spacing
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache
+from bot.telegram.pacing import Pacer, Spacing
 from bot.texts.registry import texts_for
 from storage.catalog.corrections import (
     EDIT,

@@ -20,7 +20,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.pacing import SendPolicy
+from bot.telegram.pacing import SendPolicy
 
 # A push is never retried by the rate limiter: the delivery worker decides (and records) what happens next.
 # The worker takes the pacing slot itself, before its last check of the row, so the limiter must not.

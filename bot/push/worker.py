@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.metrics import Metrics
-from bot.pacing import Pacer
 from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
 from bot.push.senders import SenderFleet
+from bot.telegram.pacing import Pacer
 from storage.db.database import Database
 from storage.delivery.claims import still_leased
 from storage.delivery.fanout import due_jobs, expand_batch

@@ -16,7 +16,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.emulator import BotApiEmulator
 from bot.metrics import Metrics
-from bot.transport import AiohttpRequest
+from bot.telegram.transport import AiohttpRequest
 from bot.web import WebhookConfig, derive_webhook_secret
 from bot.web.webhook import SECRET_HEADER
 from tests.bot.web.conftest import TOKEN, serving, web_app

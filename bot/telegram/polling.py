@@ -18,8 +18,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import Conflict, TelegramError
 from telegram.request import BaseRequest, RequestData
 
-from bot.metrics import Metrics
-from bot.transport import AiohttpRequest
+from bot.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,12 @@ class PollingGuard:
 
     ``error_callback`` is the ``error_callback`` of ``Updater.start_polling``: PTB calls it for every
     ``TelegramError`` of its polling loop except time-outs and flood waits, and retries after it returns.
-    ``on_duplicate`` is called once, when this process turns out to be the second poller.
+    ``on_conflict`` is called for every conflict Telegram reports (the metrics count them); ``on_duplicate``
+    once, when this process turns out to be the second poller.
     """
 
-    def __init__(self, metrics: Metrics, on_duplicate: Callable[[], None]) -> None:
-        self._metrics = metrics
+    def __init__(self, on_conflict: Callable[[], None], on_duplicate: Callable[[], None]) -> None:
+        self._on_conflict = on_conflict
         self._on_duplicate = on_duplicate
         self.polled = False
         self.in_conflict = False
@@ -68,7 +68,7 @@ class PollingGuard:
             # What PTB's own callback would log, without its traceback through PTB's request code.
             log.error("polling: getUpdates failed, retrying: %s: %s", type(error).__name__, error)
             return
-        self._metrics.count_polling_conflict()
+        self._on_conflict()
         if self.duplicate:
             return
         if not self.polled:

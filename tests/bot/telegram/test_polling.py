@@ -21,9 +21,9 @@ from telegram.error import BadRequest, Conflict, NetworkError
 
 from bot.emulator import BotApiEmulator
 from bot.metrics import Metrics
-from bot.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.runtime import BotRuntime
-from bot.transport import AiohttpRequest
+from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
+from bot.telegram.transport import AiohttpRequest
 from tests.bot.conftest import NOW, TOKEN, Chat, settings_for
 from tests.bot.processes import bot_environment, start_bot
 
@@ -52,7 +52,7 @@ class Guarded:
     def __init__(self) -> None:
         self.metrics = Metrics()
         self.duplicates = 0
-        self.guard = PollingGuard(self.metrics, on_duplicate=self._duplicate)
+        self.guard = PollingGuard(self.metrics.count_polling_conflict, on_duplicate=self._duplicate)
 
     def _duplicate(self) -> None:
         self.duplicates += 1
@@ -64,7 +64,7 @@ class Guarded:
 
 
 def messages(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.polling" and r.levelno == level]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.telegram.polling" and r.levelno == level]
 
 
 # -- the policy -------------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def test_a_conflict_before_any_successful_poll_means_this_process_is_the_second(
 def test_a_conflict_after_polling_fine_warns_once_per_episode_and_keeps_polling(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.polling")
+    caplog.set_level(logging.INFO, logger="bot.telegram.polling")
     guarded = Guarded()
     guard = guarded.guard
     guard.poll_succeeded()
@@ -220,7 +220,7 @@ async def test_a_second_bot_process_exits_3_and_the_first_keeps_answering(
         second = start_bot(elsewhere, second_log)
         assert await asyncio.to_thread(second.wait, WAIT) == EXIT_DUPLICATE_POLLER
         said = second_log.read_text()
-        assert f"ERROR bot.polling: {DUPLICATE_LINE}" in said, said
+        assert f"ERROR bot.telegram.polling: {DUPLICATE_LINE}" in said, said
         assert "Traceback" not in said and "bot stopped" in said, said  # a clean shutdown
 
         reply = await Chat(emulator, 8002).say_last("/start")
@@ -243,7 +243,7 @@ async def test_a_second_bot_process_exits_3_and_the_first_keeps_answering(
                 await asyncio.to_thread(process.wait, WAIT)
         await emulator.stop()
     said = first_log.read_text()
-    assert said.count(f"WARNING bot.polling: {NEWCOMER_LINE}") == 1, said
+    assert said.count(f"WARNING bot.telegram.polling: {NEWCOMER_LINE}") == 1, said
     assert "Traceback" not in said, said
     assert {violation.kind for violation in emulator.violations} == {"conflict"}
     assert TOKEN.split(":")[1] not in said + second_log.read_text()

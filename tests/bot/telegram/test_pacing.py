@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.pacing import SAFETY_SECONDS, Pacer, PacingLimits, SlidingWindow, Spacing, TokenBucket, chat_of
+from bot.telegram.pacing import (
+    SAFETY_SECONDS,
+    Pacer,
+    PacingLimits,
+    SlidingWindow,
+    Spacing,
+    TokenBucket,
+    chat_of,
+)
 
 
 class Clock:
