@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scale import admin  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.ops.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
 from storage.catalog.sync import ContentSync  # noqa: E402
 from storage.db.database import Database, normalize_database_url  # noqa: E402

@@ -51,7 +51,7 @@ from bench.chat_load import WORDS as CHAT_WORDS  # noqa: E402
 from bench.chat_load import popular, topic_name  # noqa: E402
 from bench.fanout import emulator_json, free_port, known_to_emulator, wait_ready  # noqa: E402
 from bench.scale import admin  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.ops.config import Settings  # noqa: E402
 from bot.runtime import BotRuntime  # noqa: E402
 from storage.catalog.sync import ContentSync  # noqa: E402
 from storage.db.database import Database, normalize_database_url, sqlite_path  # noqa: E402

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import ConfigError, Settings, environment
-from bot.logs import configure_logging
+from bot.ops.config import ConfigError, Settings, environment
+from bot.ops.logs import configure_logging
 from storage.catalog.sync import ContentSync
 from storage.content.validation import validate_folder
 from storage.db.database import Database, sqlite_path

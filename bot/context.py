@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
-from bot.channels import ChannelDirectory
-from bot.config import Settings
 from bot.flood import FloodGate
 from bot.group_admins import GroupAdmins
-from bot.metrics import Metrics
+from bot.ops.channels import ChannelDirectory
+from bot.ops.config import Settings
+from bot.ops.metrics import Metrics
 from bot.telegram.pacing import Pacer
 from bot.texts.en import Texts
 from bot.texts.registry import texts_for

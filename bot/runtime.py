@@ -18,14 +18,15 @@ from typing import Literal
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.alerts import OperatorAlerts
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
-from bot.channels import ChannelDirectory
-from bot.config import ConfigError, Settings
 from bot.context import BotDeps, Clock
 from bot.flood import FloodGate
 from bot.group_admins import GroupAdmins
-from bot.metrics import Metrics
+from bot.ops.alerts import OperatorAlerts
+from bot.ops.channels import ChannelDirectory
+from bot.ops.config import ConfigError, Settings
+from bot.ops.metrics import Metrics
+from bot.ops.watcher import ContentWatcher
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
 from bot.push.retention import RetentionWorker
@@ -33,7 +34,6 @@ from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.telegram.pacing import Pacer
 from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
-from bot.watcher import ContentWatcher
 from bot.web import (
     WebhookConfig,
     bound_port,

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.logs import TOKEN_IN_TEXT
+from bot.ops.logs import TOKEN_IN_TEXT
 from storage.db.database import normalize_database_url
 
 T = TypeVar("T")

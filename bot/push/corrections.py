@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from storage.db.database import Database
 from storage.delivery.retention import PRUNE_BATCH, PruneReport, prune
 

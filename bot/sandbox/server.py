@@ -20,8 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import Settings
 from bot.emulator import BotApiEmulator, EmulatorLimits, SentMessage
+from bot.ops.config import Settings
 from bot.runtime import BotRuntime
 from bot.sandbox.drops import ContentDrops
 from bot.web import start_web, stop_web

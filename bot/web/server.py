@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.web.health import HealthProbe, health_handler
 from bot.web.webhook import WebhookConfig, WebhookEndpoint
 

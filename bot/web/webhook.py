@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Bot, Update
 
-from bot.metrics import Metrics, WebhookOutcome
+from bot.ops.metrics import Metrics, WebhookOutcome
 
 log = logging.getLogger(__name__)
 

@@ -104,7 +104,7 @@ async def set_channel_topics(
     missing = [topic_id for topic_id in wanted if topic_id not in current]
     if not missing:
         return [], removed
-    # The file is applied after a sync and inside one (bot/channels.py): on PostgreSQL two of those may
+    # The file is applied after a sync and inside one (bot/ops/channels.py): on PostgreSQL two of those may
     # add the same row at once, and the second must not fail.
     rows = [{"chat_id": chat_id, "thread_id": 0, "topic_id": t, "created_at": now} for t in missing]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

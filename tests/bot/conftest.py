@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.config import Settings
 from bot.emulator import BotApiEmulator, CallbackRecord, EmulatorLimits, SentMessage
+from bot.ops.config import Settings
 from bot.runtime import BotRuntime
 from tests.articles import article_text
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.push.corrections import CorrectionSettings, render_edit, settled_as
 from bot.push.messenger import Failure, SendFailure, classify
 from bot.push.render import link_preview, render_push

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.sandbox.server import READERS, running_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import pytest_asyncio
 import yaml
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.sandbox.server import Sandbox, running_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")

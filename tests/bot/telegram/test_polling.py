@@ -20,7 +20,7 @@ import telegram
 from telegram.error import BadRequest, Conflict, NetworkError
 
 from bot.emulator import BotApiEmulator
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.runtime import BotRuntime
 from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.telegram.transport import AiohttpRequest

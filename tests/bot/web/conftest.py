@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from telegram import Bot
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.web import HealthProbe, WebhookConfig, bound_port, build_web_app, start_web, stop_web
 
 TOKEN = "123456:TEST-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 from telegram import Bot, Update
 
-from bot.metrics import Metrics, reason_label, update_type
+from bot.ops.metrics import Metrics, reason_label, update_type
 from tests.bot.web.conftest import TOKEN, serving, update_json, web_app
 
 NAMES = {

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.web import derive_webhook_secret, webhook_path
 from bot.web.webhook import SECRET_HEADER, SECRET_PATTERN
 from tests.bot.web.conftest import PATH, SECRET, TOKEN, serving, update_json, web_app, webhook_config

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.emulator import BotApiEmulator
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.telegram.transport import AiohttpRequest
 from bot.web import WebhookConfig, derive_webhook_secret
 from bot.web.webhook import SECRET_HEADER

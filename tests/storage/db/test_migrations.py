@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, Table, event, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from bot.config import ConfigError, Settings
+from bot.ops.config import ConfigError, Settings
 from storage.catalog.listings import search_articles
 from storage.db import schema
 from storage.db.database import Database, displayed_url, normalize_database_url

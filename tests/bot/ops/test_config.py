@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, environment, parse_duration, read_dotenv
+from bot.ops.config import ConfigError, Settings, environment, parse_duration, read_dotenv
 
 
 def test_defaults() -> None:

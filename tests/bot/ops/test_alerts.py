@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.alerts import OperatorAlerts
+from bot.ops.alerts import OperatorAlerts
 
 
 class FakeBot:

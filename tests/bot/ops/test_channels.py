@@ -28,7 +28,7 @@ CHANNELS = (
 async def channels(
     database_url: str, emulator: BotApiEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Pushes]:
-    caplog.set_level(logging.INFO, logger="bot.channels")
+    caplog.set_level(logging.INFO, logger="bot.ops.channels")
     emulator.add_chat(ADMIN, "private")  # the operator has started the bot, so alerts can reach them
     emulator.add_chat(AI_NEWS, "channel", title="AI News", username="ai_news")  # the bot is its admin
     emulator.add_chat(OPS_NEWS, "channel", title="Ops", username="ops_news", bot_status="member")
@@ -55,7 +55,7 @@ def logged(caplog: pytest.LogCaptureFixture, level: int, *words: str) -> list[st
     return [
         r.getMessage()
         for r in records
-        if r.name == "bot.channels" and r.levelno == level and all(w in r.getMessage() for w in words)
+        if r.name == "bot.ops.channels" and r.levelno == level and all(w in r.getMessage() for w in words)
     ]
 
 

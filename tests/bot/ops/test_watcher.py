@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.watcher import ContentWatcher
+from bot.ops.watcher import ContentWatcher
 from storage.catalog.sync import ContentSync, SyncReport
 from storage.db.database import Database
 from storage.db.models import Article

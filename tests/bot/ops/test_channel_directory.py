@@ -11,7 +11,7 @@ import pytest
 from telegram import Chat, ChatMember, ChatMemberAdministrator, ChatMemberMember, User
 from telegram.error import BadRequest, NetworkError
 
-from bot.channels import ChannelDirectory
+from bot.ops.channels import ChannelDirectory
 from storage.catalog.topic_directory import load_directory
 from storage.db.database import Database
 from storage.readers.channels import ManagedChannel, managed_channels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import RedactingFormatter, configure_logging, redact
+from bot.ops.logs import RedactingFormatter, configure_logging, redact
 from tests.bot.conftest import TOKEN
 
 SECRET = TOKEN.split(":")[1]
@@ -54,7 +54,7 @@ def test_configure_logging_silences_request_loggers() -> None:
 def test_json_lines_are_one_object_each_and_redacted() -> None:
     import json
 
-    from bot.logs import JsonFormatter
+    from bot.ops.logs import JsonFormatter
 
     record = logging.LogRecord("bot.x", logging.ERROR, __file__, 1, "sent to %s", (TOKEN,), None)
     line = JsonFormatter().format(record)

@@ -83,7 +83,7 @@ class OperatorAlerts:
             self._spiking = False
 
     def channel_problem(self, line: str) -> None:
-        """A channel of ``channels.yaml`` the bot cannot post in, or cannot find (bot/channels.py)."""
+        """A channel of ``channels.yaml`` the bot cannot post in, or cannot find (bot/ops/channels.py)."""
         self._add("channels", [line])
 
     def _add(self, kind: str, lines: Iterable[str]) -> None:

@@ -70,7 +70,9 @@ class ContentWatcher:
         if change == Change.deleted or rel.name == "topics.yaml" or is_article_path(rel):
             return True
         if rel.as_posix() == CHANNELS_FILE:
-            return True  # not an article: the sync's report makes the channels follow it (bot/channels.py)
+            return (
+                True  # not an article: the sync's report makes the channels follow it (bot/ops/channels.py)
+            )
         # Files written into a brand-new folder can land before the folder is watched: sync on the folder.
         return (
             change == Change.added and Path(path).is_dir() and not any(p.startswith(".") for p in rel.parts)
