@@ -4,7 +4,7 @@ Handler groups, in the order PTB consults them:
   -4  metrics: every update is counted;
   -3  addressing: commands for another bot, and in groups anything but our commands, go no further;
   -2  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
-  -1  group admins: in groups, only administrators change topics and settings (bot/handlers/groups.py);
+  -1  group admins: in groups, only administrators change topics and settings (bot/chat/handlers/groups.py);
    0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
       then the fallbacks for unknown commands and plain text.
 """
@@ -28,11 +28,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.commands import Command
-from bot.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
-from bot.flood import Verdict
-from bot.handlers import account, admin, filters, groups, news, preferences, push, schedule, start, topics
-from bot.replies import reply
+from bot.chat.commands import Command
+from bot.chat.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
+from bot.chat.flood import Verdict
+from bot.chat.handlers import account, admin, filters, groups, news, preferences, schedule, start, topics
+from bot.chat.replies import reply
+from bot.push import buttons as push_buttons
 from bot.telegram.pacing import PacingRateLimiter
 from bot.telegram.transport import AiohttpRequest
 from bot.texts.en import ENGLISH, Texts
@@ -142,7 +143,7 @@ def build_application(
         application.add_handler(
             CommandHandler(command.name, deps.metrics.timed(command.name, command.callback))
         )
-    for module in (topics, preferences, filters, schedule, account, push):
+    for module in (topics, preferences, filters, schedule, account, push_buttons):
         application.add_handlers(module.button_handlers())
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handlers(start.membership_handlers())

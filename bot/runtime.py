@@ -19,9 +19,9 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, publish_menu
-from bot.context import BotDeps, Clock
-from bot.flood import FloodGate
-from bot.group_admins import GroupAdmins
+from bot.chat.context import BotDeps, Clock
+from bot.chat.flood import FloodGate
+from bot.chat.group_admins import GroupAdmins
 from bot.ops.alerts import OperatorAlerts
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.chat.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, shorten, visible_length
 from bot.push.render import digest_line
-from bot.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, shorten, visible_length
 from bot.texts.en import Texts
 from storage.records import DigestItem
 

@@ -1,7 +1,7 @@
 """Pure rendering of pushes and digests: records in, Telegram HTML and keyboards out. No I/O, no ``await``.
 
 Every limit is Telegram's, counted as Telegram counts it: UTF-16 code units of the text left after
-parsing the HTML (``bot.render.visible_length``). Whatever an article holds, the result fits.
+parsing the HTML (``bot.chat.render.visible_length``). Whatever an article holds, the result fits.
 """
 
 from __future__ import annotations
@@ -13,9 +13,17 @@ from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.callbacks import Mute, Refollow
-from bot.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
-from bot.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, link, shorten, utf16_length, visible_length
+from bot.chat.callbacks import Mute, Refollow
+from bot.chat.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
+from bot.chat.render import (
+    MAX_TEXT_UTF16,
+    MAX_TITLE_CHARS,
+    escape,
+    link,
+    shorten,
+    utf16_length,
+    visible_length,
+)
 from bot.texts.en import Texts
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 

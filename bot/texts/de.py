@@ -208,7 +208,7 @@ GERMAN = Texts(
     held_digest_header_one="📰 <b>Deine Zusammenfassung: 1 Artikel</b>",
     held_digest_header_part="📰 <b>Deine Zusammenfassung: {n} Artikel</b> ({part}/{parts})",
     held_digest_topic="<b>{topic}</b>",
-    # Groups (bot/handlers/groups.py).
+    # Groups (bot/chat/handlers/groups.py).
     group_admins_only="Nur die Admins dieser Gruppe können ihre Themen und Einstellungen ändern.",
     toast_group_admins_only="Das können nur die Admins der Gruppe.",
 )

@@ -119,8 +119,8 @@ class Texts:
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     )  # fmt: skip
 
-    # Readers' controls: keyword filters, time zone, quiet hours, daily digest (bot/handlers/filters.py,
-    # bot/handlers/schedule.py, bot/menus.py). Button labels (setting_*, filter_button_*, quiet_mode_*,
+    # Readers' controls: keyword filters, time zone, quiet hours, daily digest (bot/chat/handlers/filters.py,
+    # bot/chat/handlers/schedule.py, bot/chat/menus.py). Button labels (setting_*, filter_button_*, quiet_mode_*,
     # turn_off, back_to_settings) are plain text; {term} {zone} {time} {start} {end} arrive escaped.
     setting_filters: str = "🔍 Keyword filters"
     setting_quiet: str = "🌙 Quiet hours"
@@ -196,7 +196,7 @@ class Texts:
     held_digest_header_part: str = "📰 <b>Your digest: {n} articles</b> ({part}/{parts})"
     held_digest_topic: str = "<b>{topic}</b>"
 
-    # Groups (bot/handlers/groups.py): what a member who is not an admin hears when trying to change
+    # Groups (bot/chat/handlers/groups.py): what a member who is not an admin hears when trying to change
     # the group's topics or settings; the toast (for a button) is plain text.
     group_admins_only: str = "Only this group's admins can change its topics and settings."
     toast_group_admins_only: str = "Only the group's admins can do that."

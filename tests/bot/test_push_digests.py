@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat.render import MAX_TEXT_UTF16
 from bot.push.digests import group_by_topic, render_held_digest
-from bot.render import MAX_TEXT_UTF16
 from bot.texts.en import ENGLISH
 from storage.records import DigestItem
 from tests.bot.test_push_render import STRINGS, URLS, WHEN, assert_telegram_accepts, item

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import MAX_CALLBACK_BYTES
+from bot.chat.callbacks import MAX_CALLBACK_BYTES
+from bot.chat.render import MAX_TEXT_UTF16, visible_length
 from bot.emulator.formatting import format_text
 from bot.emulator.html import parse_html, utf16_len
 from bot.push.render import (
@@ -22,7 +23,6 @@ from bot.push.render import (
     render_push,
     render_refollowed,
 )
-from bot.render import MAX_TEXT_UTF16, visible_length
 from bot.texts.en import ENGLISH
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 

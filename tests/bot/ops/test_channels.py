@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator
 from storage.db.models import Chat as ChatRow
+from tests.bot.chat.test_groups import followed
 from tests.bot.conftest import ADMIN, NOW, refused
 from tests.bot.group_chats import WAIT, eventually, start_bot, write_seed
 from tests.bot.pushes import Clock, Pushes
-from tests.bot.test_groups import followed
 
 AI_NEWS, OPS_NEWS, SPACE_WIRE = -1001001, -1001002, -1001003
 CHANNELS = (

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import all_commands, menu
+from bot.chat.keyboards import settings_keyboard
+from bot.chat.render import relative_age, stats_text
 from bot.emulator.html import parse_html
-from bot.keyboards import settings_keyboard
 from bot.push.render import push_date, render_digest, render_muted, render_push
-from bot.render import relative_age, stats_text
 from bot.texts.de import GERMAN
 from bot.texts.en import ENGLISH, Texts
 from bot.texts.registry import LANGUAGES, language_of, texts_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.render import plain_text
+from bot.chat.render import plain_text
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.render import (
+from bot.chat.render import (
     article_line,
     escape,
     fit_lines,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import AUTO_LANGUAGE, SetLanguage, SetPreference, matches
-from bot.commands import Command
-from bot.context import NewsContext, chosen_texts, register_sender, texts_of
-from bot.destinations import tap_of
-from bot.keyboards import settings_keyboard
-from bot.replies import edit_in_place, reply
+from bot.chat.callbacks import AUTO_LANGUAGE, SetLanguage, SetPreference, matches
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, chosen_texts, register_sender, texts_of
+from bot.chat.destinations import tap_of
+from bot.chat.keyboards import settings_keyboard
+from bot.chat.replies import edit_in_place, reply
 from bot.texts.registry import LANGUAGES
 from storage.readers.chats import get_preferences, update_preferences
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import ChatMember, ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, User
 from telegram.error import BadRequest
 
-from bot.group_admins import GroupAdmins
+from bot.chat.group_admins import GroupAdmins
 
 GROUP = -100
 

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
-from bot.flood import FloodGate
-from bot.group_admins import GroupAdmins
+from bot.chat.flood import FloodGate
+from bot.chat.group_admins import GroupAdmins
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
@@ -45,7 +45,7 @@ class BotDeps:
     languages: LanguageChoices
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
-    # Who administers each group, asked of Telegram and remembered briefly (bot/handlers/groups.py).
+    # Who administers each group, asked of Telegram and remembered briefly (bot/chat/handlers/groups.py).
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     # The channels of content/channels.yaml; None where nothing manages them.
     channels: ChannelDirectory | None = None

@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 
-from bot.callbacks import CallbackData, unpack
+from bot.chat.callbacks import CallbackData, unpack
 from storage.records import Destination
 
 Action = TypeVar("Action", bound=CallbackData)

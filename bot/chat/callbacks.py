@@ -112,7 +112,7 @@ class OpenMenu(CallbackData):
 @dataclass(frozen=True, slots=True)
 class RemoveFilter(CallbackData):
     """✖ on a keyword filter. Terms may be 100 characters, too long for a button: ``key`` is a hash of
-    kind and term (``bot.menus.filter_key``), looked up among the destination's filters."""
+    kind and term (``bot.chat.menus.filter_key``), looked up among the destination's filters."""
 
     prefix: ClassVar[str] = "fr"
     key: int

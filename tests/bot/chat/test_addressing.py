@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.addressing import CommandCall, parse_command
+from bot.chat.addressing import CommandCall, parse_command
 
 BOT = "newsbot_test_bot"
 

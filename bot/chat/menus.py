@@ -11,8 +11,8 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import OpenMenu, RemoveFilter, SetQuiet, SetSchedule
-from bot.render import escape, shorten
+from bot.chat.callbacks import OpenMenu, RemoveFilter, SetQuiet, SetSchedule
+from bot.chat.render import escape, shorten
 from bot.texts.en import Texts
 from storage.readers.keywords import KeywordFilter
 from storage.readers.localtime import Schedule, format_clock, minute_of_day

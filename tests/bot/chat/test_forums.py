@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import Mute
+from bot.chat.callbacks import Mute
 from bot.emulator import BotApiEmulator, SentMessage
+from tests.bot.chat.test_groups import ADMIN, MEMBER, followed
 from tests.bot.conftest import NOW, buttons, refused
 from tests.bot.group_chats import Group, start_bot
 from tests.bot.pushes import Clock, Pushes
-from tests.bot.test_groups import ADMIN, MEMBER, followed
 
 FORUM = -1001700
 MARKETS, SCIENCE = 11, 12  # forum topics; thread 0 is the General topic

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import Mute, Refollow, matches
-from bot.context import NewsContext, texts_of, topic_directory
-from bot.destinations import tap_of
+from bot.chat.callbacks import Mute, Refollow, matches
+from bot.chat.context import NewsContext, texts_of, topic_directory
+from bot.chat.destinations import tap_of
+from bot.chat.replies import reply
 from bot.push.render import render_mute_choice, render_muted, render_refollowed
-from bot.replies import reply
 from storage.delivery.push_articles import load_push_article
 from storage.readers.subscriptions import followed_topic_ids, subscribe, unsubscribe
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.context import NewsContext
+from bot.chat.context import NewsContext
 
 HandlerFunction = Callable[[Update, NewsContext], Coroutine[Any, Any, None]]
 
@@ -20,5 +20,5 @@ class Command:
     callback: HandlerFunction
     admin_only: bool = False  # hidden from the menu and /help; others get the unknown-command hint
     # In groups, commands change the group's topics or settings and are for its admins only
-    # (bot/handlers/groups.py); True: it only reads, and every member may use it.
+    # (bot/chat/handlers/groups.py); True: it only reads, and every member may use it.
     for_everyone: bool = False

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import (
+from bot.chat.callbacks import (
     AUTO_LANGUAGE,
     ConfirmStop,
     SetLanguage,
@@ -15,8 +15,8 @@ from bot.callbacks import (
     TopicsPage,
     Unfollow,
 )
-from bot.menus import control_rows
-from bot.render import shorten
+from bot.chat.menus import control_rows
+from bot.chat.render import shorten
 from bot.texts.en import Texts
 from bot.texts.registry import LANGUAGES, language_of, texts_for
 from storage.records import Preferences, TopicChoice, TopicSummary

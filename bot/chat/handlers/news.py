@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import Command
-from bot.context import NewsContext, texts_of, topic_directory
-from bot.destinations import thread_of
-from bot.handlers.topics import command_argument, lookup_problems
-from bot.render import articles_text, escape, shorten
-from bot.replies import reply
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, texts_of, topic_directory
+from bot.chat.destinations import thread_of
+from bot.chat.handlers.topics import command_argument, lookup_problems
+from bot.chat.render import articles_text, escape, shorten
+from bot.chat.replies import reply
 from storage.catalog.listings import latest_articles, search_articles
 
 LATEST_DEFAULT, LATEST_MAX = 5, 20

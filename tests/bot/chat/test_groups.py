@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.callbacks import ToggleTopic
+from bot.chat.callbacks import ToggleTopic
 from bot.emulator import BotApiEmulator
 from storage.db.models import Subscription, Topic
 from tests.bot.conftest import FAST_READERS, NOW, refused

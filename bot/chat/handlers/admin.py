@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands import Command
-from bot.context import NewsContext, texts_of
-from bot.handlers.start import unknown_command
-from bot.render import escape, stats_text
-from bot.replies import reply
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, texts_of
+from bot.chat.handlers.start import unknown_command
+from bot.chat.render import escape, stats_text
+from bot.chat.replies import reply
 from storage.readers.stats import bot_stats
 
 

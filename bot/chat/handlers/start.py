@@ -8,12 +8,12 @@ from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
-from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import thread_of
-from bot.handlers.topics import first_topics_page
-from bot.render import help_text
-from bot.replies import reply
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, register_sender, texts_of
+from bot.chat.destinations import thread_of
+from bot.chat.handlers.topics import first_topics_page
+from bot.chat.render import help_text
+from bot.chat.replies import reply
 from storage.readers.chats import mark_blocked, register_chat
 from storage.readers.subscriptions import followed_topic_ids
 

@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import ToggleTopic, TopicsPage, Unfollow, matches
-from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of, topic_directory
-from bot.destinations import tap_of, thread_of
-from bot.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
-from bot.render import escape, quoted_names, topic_list
-from bot.replies import edit_in_place, reply
+from bot.chat.callbacks import ToggleTopic, TopicsPage, Unfollow, matches
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, register_sender, texts_of, topic_directory
+from bot.chat.destinations import tap_of, thread_of
+from bot.chat.keyboards import TOPICS_PER_PAGE, clamp_page, followed_keyboard, topics_keyboard
+from bot.chat.render import escape, quoted_names, topic_list
+from bot.chat.replies import edit_in_place, reply
 from bot.texts.en import Texts
 from storage.catalog.topic_directory import TopicDirectory
 from storage.readers.subscriptions import (

@@ -7,15 +7,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import OpenMenu, SetQuiet, SetSchedule, matches, unpack
-from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import tap_of
-from bot.handlers.topics import command_argument
-from bot.keyboards import settings_keyboard
-from bot.menus import View, digest_view, filters_view, quiet_view, timezone_text
-from bot.render import escape, shorten
-from bot.replies import edit_in_place, reply
+from bot.chat.callbacks import OpenMenu, SetQuiet, SetSchedule, matches, unpack
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, register_sender, texts_of
+from bot.chat.destinations import tap_of
+from bot.chat.handlers.topics import command_argument
+from bot.chat.keyboards import settings_keyboard
+from bot.chat.menus import View, digest_view, filters_view, quiet_view, timezone_text
+from bot.chat.render import escape, shorten
+from bot.chat.replies import edit_in_place, reply
 from bot.texts.en import Texts
 from storage.readers.chats import get_preferences
 from storage.readers.filters import list_filters

@@ -5,14 +5,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import RemoveFilter, matches
-from bot.commands import Command
-from bot.context import NewsContext, register_sender, texts_of
-from bot.destinations import destination_of, tap_of
-from bot.handlers.topics import command_argument
-from bot.menus import filter_key, filters_view
-from bot.render import escape
-from bot.replies import edit_in_place, reply
+from bot.chat.callbacks import RemoveFilter, matches
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, register_sender, texts_of
+from bot.chat.destinations import destination_of, tap_of
+from bot.chat.handlers.topics import command_argument
+from bot.chat.menus import filter_key, filters_view
+from bot.chat.render import escape
+from bot.chat.replies import edit_in_place, reply
 from bot.texts.en import Texts
 from storage.readers.filters import Added, add_filter, list_filters, remove_filter
 from storage.readers.keywords import KINDS, MAX_TERM_CHARS, MAX_TERMS, TermError, TermProblem, normalize_term

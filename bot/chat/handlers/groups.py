@@ -17,11 +17,11 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.addressing import CommandCall, parse_command
-from bot.callbacks import CallbackData, TopicsPage, unpack
-from bot.commands import Command
-from bot.context import NewsContext, texts_of
-from bot.replies import reply
+from bot.chat.addressing import CommandCall, parse_command
+from bot.chat.callbacks import CallbackData, TopicsPage, unpack
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, texts_of
+from bot.chat.replies import reply
 
 GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 # Buttons that only show something: anyone in a group may tap them.

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.callbacks import (
+from bot.chat.callbacks import (
     ConfirmStop,
     Mute,
     Refollow,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import ConfirmStop, matches
-from bot.commands import Command
-from bot.context import NewsContext, texts_of
-from bot.destinations import tap_of
-from bot.keyboards import stop_keyboard
-from bot.replies import edit_in_place, reply
+from bot.chat.callbacks import ConfirmStop, matches
+from bot.chat.commands import Command
+from bot.chat.context import NewsContext, texts_of
+from bot.chat.destinations import tap_of
+from bot.chat.keyboards import stop_keyboard
+from bot.chat.replies import edit_in_place, reply
 from storage.readers.chats import forget_chat
 
 
