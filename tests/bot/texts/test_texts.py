@@ -19,7 +19,7 @@ from bot.texts.de import GERMAN
 from bot.texts.en import ENGLISH, Texts
 from bot.texts.registry import LANGUAGES, language_of, texts_for
 from storage.records import BotStats, DigestItem, Preferences
-from tests.bot.test_push_render import SEED, URL, rows
+from tests.bot.push.test_render import SEED, URL, rows
 
 TRANSLATIONS = [code for code in LANGUAGES if code != "en"]
 # Per language, the fields whose translation is, rightly, the English text (each must still be identical).

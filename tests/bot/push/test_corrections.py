@@ -1,6 +1,6 @@
 """Corrections and retractions end to end: an edited or deleted article file fixes the messages readers got.
 
-The real bot runs against the emulator with the test's clock (tests/bot/test_push.py); a correction waits
+The real bot runs against the emulator with the test's clock (tests/bot/push/test_push.py); a correction waits
 its settle time (a poll and Telegram's timeout) before it starts, which the tests skip by moving the clock.
 """
 

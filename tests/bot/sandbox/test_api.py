@@ -12,7 +12,7 @@ import aiohttp
 from bot.ops.config import Settings
 from bot.sandbox.server import READERS, running_sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def samples(tmp_path: Path) -> Path:

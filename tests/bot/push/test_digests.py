@@ -9,7 +9,7 @@ from bot.chat.render import MAX_TEXT_UTF16
 from bot.push.digests import group_by_topic, render_held_digest
 from bot.texts.en import ENGLISH
 from storage.records import DigestItem
-from tests.bot.test_push_render import STRINGS, URLS, WHEN, assert_telegram_accepts, item
+from tests.bot.push.test_render import STRINGS, URLS, WHEN, assert_telegram_accepts, item
 
 
 def test_held_digest_golden() -> None:

@@ -15,7 +15,7 @@ from bot.push.render import link_preview, render_push
 from bot.texts.en import ENGLISH
 from bot.texts.registry import texts_for
 from storage.catalog.corrections import CorrectionTarget
-from tests.bot.test_push_render import AI, SEED, VISION
+from tests.bot.push.test_render import AI, SEED, VISION
 
 
 def target(
