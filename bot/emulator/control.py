@@ -8,20 +8,50 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.emulator.faults import Faults
-
-if TYPE_CHECKING:
-    from bot.emulator.server import BotApiEmulator
+from bot.emulator.limits import EmulatorLimits
+from bot.emulator.spec import ApiSpec
+from bot.emulator.state import CallbackRecord, CallRecord, ChatInfo, EmulatorState, SentMessage, Violation
 
 PREFIX = "/_emulator"
 Route = Callable[[web.Request], Awaitable[Any]]
 
 
-def add_routes(app: web.Application, emulator: BotApiEmulator) -> None:
+class Controlled(Protocol):
+    """What the endpoints drive: the emulator's Python control API (``BotApiEmulator`` in ``server.py``).
+
+    Declared here so that the server registers these routes and this module never imports the server.
+    """
+
+    spec: ApiSpec
+    state: EmulatorState
+    privacy_mode: bool
+
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def limits(self) -> EmulatorLimits: ...
+    @property
+    def violations(self) -> list[Violation]: ...
+    def set_limits(self, limits: EmulatorLimits | None = None, **changes: Any) -> EmulatorLimits: ...
+    def add_chat(self, *args: Any, **kwargs: Any) -> ChatInfo: ...
+    def set_admins(self, chat_id: int, admin_ids: list[int], *, creator_id: int | None = None) -> None: ...
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None: ...
+    async def inject_message(self, *args: Any, **kwargs: Any) -> Any: ...
+    async def inject_callback(self, *args: Any, **kwargs: Any) -> Any: ...
+    async def inject_member(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None: ...
+    def sent(self, chat_id: int | None = None, since: int = 0) -> list[SentMessage]: ...
+    def callback_answers(self) -> list[CallbackRecord]: ...
+    def calls(self, method: str | None = None) -> list[CallRecord]: ...
+    def stats(self) -> dict[str, Any]: ...
+    def reset(self) -> None: ...
+
+
+def add_routes(app: web.Application, emulator: Controlled) -> None:
     """Register every control endpoint on ``app``."""
     routes = _Routes(emulator)
     table: list[tuple[str, str, Route]] = [
@@ -74,7 +104,7 @@ def _int_query(request: web.Request, name: str) -> int | None:
 
 
 class _Routes:
-    def __init__(self, emulator: BotApiEmulator) -> None:
+    def __init__(self, emulator: Controlled) -> None:
         self.emulator = emulator
 
     async def index(self, request: web.Request) -> dict[str, Any]:
@@ -171,7 +201,7 @@ class _Routes:
         return True
 
 
-def _apply_faults(emulator: BotApiEmulator, faults: Faults, body: dict[str, Any]) -> None:
+def _apply_faults(emulator: Controlled, faults: Faults, body: dict[str, Any]) -> None:
     known = {
         "clear",
         "block_chats",
