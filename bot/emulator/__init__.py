@@ -3,6 +3,8 @@
 It answers PTB over real HTTP, checks every call against the official specification
 (``data/api.json``), enforces Telegram's formatting, keyboard and flood rules with Telegram's own
 error messages, and records everything the bot did for inspection.
+
+It imports nothing else of the project: it stands for Telegram, and knows the bot only over HTTP.
 """
 
 from __future__ import annotations

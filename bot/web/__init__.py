@@ -1,4 +1,7 @@
-"""The bot's HTTP server: the Telegram webhook, ``/healthz`` and ``/metrics`` (see docs/operations.md)."""
+"""The bot's HTTP server: the Telegram webhook, ``/healthz`` and ``/metrics`` (see docs/operations.md).
+
+May import: ``bot.ops``, ``storage``.
+"""
 
 from __future__ import annotations
 
