@@ -15,7 +15,7 @@ from typing import TextIO
 from bot.ops.config import ConfigError, Settings, environment
 from bot.ops.logs import configure_logging
 from storage.catalog.sync import ContentSync
-from storage.content.validation import validate_folder
+from storage.content.validation import unknown_fields_line, validate_folder
 from storage.db.database import Database, sqlite_path
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
 
@@ -124,6 +124,9 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
         for diagnostic in report.diagnostics:
             print(diagnostic)
         print(report.summary_line())
+        unknown = report.unknown_fields_line()
+        if unknown:
+            print(unknown)
     return EXIT_ERRORS if report.files_with_errors else EXIT_OK
 
 
@@ -170,6 +173,9 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
         for diagnostic in report.diagnostics:
             print(diagnostic)
         print(report.summary_line())
+        unknown = unknown_fields_line(report.unknown_fields)
+        if unknown:
+            print(unknown)
         return EXIT_ERRORS if report.errors else EXIT_OK
 
     return asyncio.run(run_import())

@@ -105,6 +105,7 @@ class PushArticle:
     related: tuple[RelatedSummary, ...]
     image_url: str | None  # the first image, when it has not failed before
     image_file_id: str | None  # Telegram's id for that image once it was uploaded
+    video: bool = False  # type: video, or a player embedded: the push says so and its button says "Watch"
 
 
 @dataclass(frozen=True, slots=True)

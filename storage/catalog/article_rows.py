@@ -15,9 +15,12 @@ from storage.db.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
 
 def article_row(doc: ArticleDoc, now: datetime) -> dict[str, Any]:
     provider = doc.provider
+    logo = provider.images[0] if provider and provider.images else None
     return {
         "url_key": doc.url_key,
         "web_url": doc.web_url,
+        "original_url": doc.original_url,
+        "player_url": doc.player_url,
         "title": doc.title,
         "excerpt": doc.excerpt,
         "category": doc.category,
@@ -29,6 +32,9 @@ def article_row(doc: ArticleDoc, now: datetime) -> dict[str, Any]:
         "published_flag": doc.published,
         "provider_name": provider.name if provider else None,
         "provider_domain": provider.domain if provider else None,
+        "provider_logo_url": logo.url if logo else None,
+        "provider_logo_width": logo.width if logo else None,
+        "provider_logo_height": logo.height if logo else None,
         "published_at": doc.published_at,
         "secured": doc.secured,
         "body": doc.body,
@@ -81,7 +87,7 @@ async def replace_children(
                     "published_at": doc.published_at,
                 }
             )
-        for position, image in enumerate(doc.images):
+        for position, image in enumerate(doc.preview_images):
             image_rows.append(
                 {
                     "article_id": article_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class SyncReport:
     deferred: int = 0  # files still being written: a later sync takes them
     new_article_ids: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
 
     @property
     def changes(self) -> int:
@@ -180,6 +182,8 @@ class ContentSync:
             failures.extend(part.unreadable)
             report.unchanged += len(part.touched)
             report.diagnostics.extend(d for c in winners for d in c.diagnostics)
+            for changed in part.changed:
+                report.unknown_fields.update(changed.unknown_fields)
             async with self.db.write_bulk() as session:
                 if part.touched:
                     await session.execute(

@@ -6,13 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """Where an article comes from (``provider: {name, domain}``)."""
-
-    name: str | None = None
-    domain: str | None = None
+from storage.content.videos import video_thumbnail
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +18,15 @@ class Image:
     height: int | None = None
     is_cached: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Where an article comes from (``provider: {name, domain, images}``); ``images`` is its logo."""
+
+    name: str | None = None
+    domain: str | None = None
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +47,19 @@ class RelatedLink:
 
 @dataclass(frozen=True, slots=True)
 class ArticleDoc:
-    """A validated article file. ``url_key`` (the normalized ``webUrl``) is its identity."""
+    """A validated article file. ``url_key`` (the normalized link) is its identity.
+
+    ``web_url`` is the link readers open: ``webUrl``, or ``originalUrl`` for a video that has no ``webUrl``;
+    ``player_url`` is the player ``featuredContent`` embeds (its URL only: the HTML is never kept).
+    """
 
     title: str
     web_url: str
     url_key: str
     published_at: datetime  # timezone-aware, UTC
     topics: tuple[str, ...]  # trimmed, inner whitespace collapsed, first spelling of each key kept
+    original_url: str | None = None
+    player_url: str | None = None
     excerpt: str | None = None
     category: str | None = None
     type: str | None = None
@@ -65,3 +74,16 @@ class ArticleDoc:
     secured: str | None = None
     body: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, JSON-safe
+
+    @property
+    def is_video(self) -> bool:
+        """``type: video``, or an article that embeds a player."""
+        return (self.type or "").casefold() == "video" or self.player_url is not None
+
+    @property
+    def preview_images(self) -> tuple[Image, ...]:
+        """The images to show: the file's own, else a YouTube video's thumbnail (derived from its URLs)."""
+        if self.images:
+            return self.images
+        thumbnail = video_thumbnail(self.player_url, self.web_url) if self.is_video else None
+        return (Image(thumbnail, extra={"derived": "video thumbnail"}),) if thumbnail else ()

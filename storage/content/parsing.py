@@ -2,18 +2,22 @@
 
 At the top level a wrong field is an error and the file is skipped. Inside ``images`` and ``related`` a
 problem degrades instead: an entry without a usable URL is dropped, any other bad field is ignored, and each
-is a warning. Unknown fields are warnings everywhere; they are kept where the model has an ``extra``.
+is a warning. A field outside the format warns only when it looks like a typo of a known one (``webURL``,
+``titel``); any other is kept silently where the model has an ``extra`` and listed in ``unknown_fields``, so
+a folder's summary can name it once instead of once per file.
 """
 
 from __future__ import annotations
 
-import math
+import difflib
+import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
+from storage.content import fields
 from storage.content.article import ArticleDoc, Image, Provider, RelatedLink
 from storage.content.diagnostics import Diagnostic, Severity
 from storage.content.frontmatter import (
@@ -33,18 +37,21 @@ MAX_ARTICLE_BYTES = 1 << 20
 
 # Spelled as in the files. Split in two rows only to keep the lines short.
 ARTICLE_FIELDS = (
-    *("title", "webUrl", "publishedDateTime", "topics", "excerpt", "category", "type", "ampWebUrl"),
-    *("cdnAmpWebUrl", "quality", "heat", "published", "provider", "images", "related", "secured"),
+    *("title", "webUrl", "originalUrl", "publishedDateTime", "topics", "excerpt", "category", "type"),
+    *("ampWebUrl", "cdnAmpWebUrl", "quality", "heat", "published", "provider", "images", "related"),
+    *("secured", "featuredContent"),
 )
 RELATED_FIELDS = (
     *("title", "excerpt", "publishedDateTime", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "provider"),
     *("quality", "images"),
 )
 IMAGE_FIELDS = ("url", "width", "height", "isCached")
-PROVIDER_FIELDS = ("name", "domain")
+PROVIDER_FIELDS = ("name", "domain", "images")
+# The player a video's featuredContent embeds: only its src is ever used, never the HTML.
+_IFRAME_SRC = re.compile(r"""<iframe\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
-_BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INDEX = re.compile(r"\[\d+\]")
+TYPO_SIMILARITY = 0.8  # difflib's ratio from which an unknown field is taken for a misspelt known one
 _T = TypeVar("_T")
 
 
@@ -55,10 +62,9 @@ class ParseResult:
     article: ArticleDoc | None
     diagnostics: tuple[Diagnostic, ...]
     lines: Mapping[str, int] = field(default_factory=dict)
-
-
-class _Invalid(Exception):
-    """A value that does not fit its field; the message completes "field 'x' …"."""
+    unknown_fields: frozenset[str] = (
+        frozenset()
+    )  # fields outside the format, indexes as [] (images[].caption)
 
 
 def parse_article(data: bytes, path: str, max_bytes: int = MAX_ARTICLE_BYTES) -> ParseResult:
@@ -80,7 +86,8 @@ def parse_article(data: bytes, path: str, max_bytes: int = MAX_ARTICLE_BYTES) ->
     reader = _ArticleReader(path)
     article = reader.article(document, front.body)
     diagnostics = tuple(sorted(reader.diagnostics, key=lambda item: item.line or 0))
-    return ParseResult(None if reader.errors else article, diagnostics, document.key_lines)
+    unknown = frozenset(reader.unknown_fields)
+    return ParseResult(None if reader.errors else article, diagnostics, document.key_lines, unknown)
 
 
 def _failure(path: str, message: str, line: int | None) -> ParseResult:
@@ -94,41 +101,65 @@ class _ArticleReader:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self.errors = 0
+        self.unknown_fields: set[str] = set()
 
     def report(self, severity: Severity, message: str, line: int | None) -> None:
         self.errors += severity == "error"
         self.diagnostics.append(Diagnostic(self.path, severity, message, line))
 
     def article(self, doc: YamlMapping, body: str) -> ArticleDoc | None:
-        title = self.required(doc, "title", _text)
-        web_url = self.required(doc, "webUrl", _url)
+        title = self.required(doc, "title", fields.text)
+        link_field = "webUrl" if "webUrl" in doc or "originalUrl" not in doc else "originalUrl"
+        link = self.required(doc, link_field, fields.url, "'webUrl' (or 'originalUrl', the link of a video)")
+        original_url = (
+            link if link_field == "originalUrl" else self.optional(doc, "originalUrl", fields.url, "error")
+        )
         published_at = self.required(doc, "publishedDateTime", self.timestamp_of("error"))
         topics = self.topics(doc)
         optional: dict[str, Any] = {
-            "excerpt": self.optional(doc, "excerpt", _text, "error") or None,
-            "category": self.optional(doc, "category", _text, "error") or None,
-            "type": self.optional(doc, "type", _text, "error") or None,
-            "amp_web_url": self.optional(doc, "ampWebUrl", _url, "error"),
-            "cdn_amp_web_url": self.optional(doc, "cdnAmpWebUrl", _url, "error"),
-            "quality": self.optional(doc, "quality", _quality, "error"),
-            "heat": self.optional(doc, "heat", _heat, "error"),
-            "published": self.optional(doc, "published", _boolean, "error"),
+            "original_url": original_url,
+            "player_url": self.player_url(doc),
+            "excerpt": self.optional(doc, "excerpt", fields.text, "error") or None,
+            "category": self.optional(doc, "category", fields.text, "error") or None,
+            "type": self.optional(doc, "type", fields.text, "error") or None,
+            "amp_web_url": self.optional(doc, "ampWebUrl", fields.url, "error"),
+            "cdn_amp_web_url": self.optional(doc, "cdnAmpWebUrl", fields.url, "error"),
+            "quality": self.optional(doc, "quality", fields.quality, "error"),
+            "heat": self.optional(doc, "heat", fields.heat, "error"),
+            "published": self.optional(doc, "published", fields.boolean, "error"),
             "provider": self.provider(doc, "provider", "error"),
             "images": self.images(doc, "images", "images", "error"),
             "related": self.related(doc),
-            "secured": self.optional(doc, "secured", _opaque, "error"),
+            "secured": self.optional(doc, "secured", fields.opaque, "error"),
             "extra": self.unknown(doc, ARTICLE_FIELDS, "", keep=True),
         }
-        if self.errors or not title or web_url is None or published_at is None:
+        if self.errors or not title or link is None or published_at is None:
             return None
-        url_key = normalize_url(web_url)
-        return ArticleDoc(title, web_url, url_key, published_at, topics, body=body, **optional)
+        url_key = normalize_url(link)
+        return ArticleDoc(title, link, url_key, published_at, topics, body=body, **optional)
+
+    def player_url(self, doc: YamlMapping) -> str | None:
+        """The http(s) URL of the player ``featuredContent`` embeds (its first iframe), if it has one."""
+        content = self.optional(doc, "featuredContent", fields.opaque, "warning", consequence="; ignored")
+        found = _IFRAME_SRC.search(content or "")
+        if found is None:
+            return None
+        src = html.unescape(next(group for group in found.groups() if group is not None)).strip()
+        if src.startswith("//"):
+            src = "https:" + src  # a protocol-relative embed, as players publish them
+        if not is_http_url(src):
+            message = f"field 'featuredContent' embeds a player at {fields.shorten(src)!r}, not an http(s) URL; ignored"
+            self.report("warning", message, doc.key_lines["featuredContent"])
+            return None
+        return src
 
     # Field access: one place decides what is missing, what is reported and at which line.
 
-    def required(self, doc: YamlMapping, key: str, convert: Callable[[YamlMapping, str], _T]) -> _T | None:
+    def required(
+        self, doc: YamlMapping, key: str, convert: Callable[[YamlMapping, str], _T], missing: str = ""
+    ) -> _T | None:
         if key not in doc:
-            self.report("error", f"missing required field '{key}'", None)
+            self.report("error", f"missing required field {missing or repr(key)}", None)
             return None
         value = self.optional(doc, key, convert, "error")
         if value == "" or doc[key] is None:
@@ -149,7 +180,7 @@ class _ArticleReader:
             return None
         try:
             return convert(mapping, key)
-        except _Invalid as problem:
+        except fields.Invalid as problem:
             line = mapping.key_lines[key]
             self.report(severity, f"field '{label or key}' {problem}{consequence}", line)
             return None
@@ -158,7 +189,7 @@ class _ArticleReader:
         """A date converter that warns when a date has no time, naming the field as ``label``."""
 
         def convert(container: YamlMapping, key: str) -> datetime:
-            value, date_only = _timestamp(container[key])
+            value, date_only = fields.timestamp(container[key])
             if date_only:
                 message = f"field '{label or key}' has a date but no time; midnight UTC assumed"
                 self.report("warning", message, container.key_lines[key])
@@ -169,16 +200,19 @@ class _ArticleReader:
     def unknown(
         self, mapping: YamlMapping, known: tuple[str, ...], prefix: str, keep: bool
     ) -> dict[str, Any]:
-        """Warn about each field not in ``known``; with ``keep``, return them made JSON-safe."""
+        """Fields not in ``known``: a likely typo warns, any other is noted silently; with ``keep``, return
+        them made JSON-safe."""
         extra = {}
         for key in [key for key in mapping if key not in known]:
-            hint = next(
-                (f" (did you mean '{name}'?)" for name in known if name.casefold() == key.casefold()), ""
-            )
-            fate = "kept as extra" if keep else "ignored"
-            self.report("warning", f"unknown field {prefix + key!r} ({fate}){hint}", mapping.key_lines[key])
+            meant = likely_typo(key, known)
+            if meant is not None:
+                fate = "kept as extra" if keep else "ignored"
+                message = f"unknown field {prefix + key!r} ({fate}); did you mean '{meant}'?"
+                self.report("warning", message, mapping.key_lines[key])
+            else:
+                self.unknown_fields.add(_INDEX.sub("[]", prefix + key))
             if keep:
-                extra[key] = _json_safe(mapping[key])
+                extra[key] = fields.json_safe(mapping[key])
         return extra
 
     # Structured fields.
@@ -226,10 +260,13 @@ class _ArticleReader:
             message = f"field '{label}' must be a mapping with name and domain, got {describe(value)}{suffix}"
             self.report(severity, message, mapping.key_lines[key])
             return None
-        name = self.optional(value, "name", _text, severity, f"{label}.name", suffix) or None
-        domain = self.optional(value, "domain", _text, severity, f"{label}.domain", suffix) or None
+        name = self.optional(value, "name", fields.text, severity, f"{label}.name", suffix) or None
+        domain = self.optional(value, "domain", fields.text, severity, f"{label}.domain", suffix) or None
+        logos = self.images(value, "images", f"{label}.images", "warning")  # the source's logo
         self.unknown(value, PROVIDER_FIELDS, f"{label}.", keep=False)
-        return None if name is None and domain is None else Provider(name, domain)
+        if name is None and domain is None and not logos:
+            return None
+        return Provider(name, domain, logos)
 
     def entries(
         self, mapping: YamlMapping, key: str, label: str, severity: Severity
@@ -264,9 +301,9 @@ class _ArticleReader:
             images.append(
                 Image(
                     url=url,
-                    width=self.ignorable(item, "width", _size, entry),
-                    height=self.ignorable(item, "height", _size, entry),
-                    is_cached=self.ignorable(item, "isCached", _boolean, entry),
+                    width=self.ignorable(item, "width", fields.size, entry),
+                    height=self.ignorable(item, "height", fields.size, entry),
+                    is_cached=self.ignorable(item, "isCached", fields.boolean, entry),
                     extra=self.unknown(item, IMAGE_FIELDS, f"{entry}.", keep=True),
                 )
             )
@@ -286,14 +323,14 @@ class _ArticleReader:
             links.append(
                 RelatedLink(
                     web_url=web_url,
-                    title=self.ignorable(item, "title", _text, entry) or None,
-                    excerpt=self.ignorable(item, "excerpt", _text, entry) or None,
+                    title=self.ignorable(item, "title", fields.text, entry) or None,
+                    excerpt=self.ignorable(item, "excerpt", fields.text, entry) or None,
                     published_at=self.ignorable(item, "publishedDateTime", published_at, entry),
-                    amp_web_url=self.ignorable(item, "ampWebUrl", _url, entry),
-                    cdn_amp_web_url=self.ignorable(item, "cdnAmpWebUrl", _url, entry),
-                    type=self.ignorable(item, "type", _text, entry) or None,
+                    amp_web_url=self.ignorable(item, "ampWebUrl", fields.url, entry),
+                    cdn_amp_web_url=self.ignorable(item, "cdnAmpWebUrl", fields.url, entry),
+                    type=self.ignorable(item, "type", fields.text, entry) or None,
                     provider=self.provider(item, "provider", "warning", f"{entry}.provider"),
-                    quality=self.ignorable(item, "quality", _quality, entry),
+                    quality=self.ignorable(item, "quality", fields.quality, entry),
                     images=self.images(item, "images", f"{entry}.images", "warning"),
                 )
             )
@@ -311,99 +348,16 @@ class _ArticleReader:
         if item.get(key) is None:
             self.report("warning", f"field '{label}.{key}' is missing; {consequence}", item.line)
             return None
-        return self.optional(item, key, _url, "warning", f"{label}.{key}", f"; {consequence}")
+        return self.optional(item, key, fields.url, "warning", f"{label}.{key}", f"; {consequence}")
 
 
-# Converters: (container, key) -> value, raising _Invalid with the rest of the sentence.
-
-
-def _opaque(container: YamlMapping, key: str) -> str:
-    text = as_text(container, key)
-    if text is None:
-        raise _Invalid(f"must be text, got {describe_item(container, key)}; put the value in quotes")
-    return text
-
-
-def _text(container: YamlMapping, key: str) -> str:
-    return _opaque(container, key).strip()
-
-
-def _url(container: YamlMapping, key: str) -> str:
-    value = container[key]
-    text = value.strip() if isinstance(value, str) else None
-    if text is None or not is_http_url(text):
-        shown = repr(_shorten(value)) if isinstance(value, str) else describe(value)
-        raise _Invalid(f"must be an absolute http or https URL, got {shown}")
-    return text
-
-
-def _integer(container: YamlMapping, key: str, low: int, high: int | None) -> int:
-    value = container[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"must be a whole number, got {describe_item(container, key)}")
-    if value < low or (high is not None and value > high):
-        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise _Invalid(f"must be a whole number {bounds}, got {value}")
-    return value
-
-
-def _quality(container: YamlMapping, key: str) -> int:
-    return _integer(container, key, 0, 100)
-
-
-def _heat(container: YamlMapping, key: str) -> int:
-    return _integer(container, key, -1, None)  # -1: heat unknown
-
-
-def _size(container: YamlMapping, key: str) -> int:
-    return _integer(container, key, 0, None)
-
-
-def _boolean(container: YamlMapping, key: str) -> bool:
-    value = container[key]
-    if not isinstance(value, bool):
-        quoted = isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS
-        hint = " (without quotes)" if quoted else ""
-        raise _Invalid(f"must be true or false{hint}, got {describe_item(container, key)}")
-    return value
-
-
-def _timestamp(value: object) -> tuple[datetime, bool]:
-    """A UTC datetime, and whether it came from a date alone."""
-    date_only = False
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if _DATE_ONLY.fullmatch(text):
-                value, date_only = datetime.fromisoformat(text), True
-            else:
-                value = datetime.fromisoformat(text)
-        except ValueError:
-            raise _Invalid(
-                f"is not a date and time: {_shorten(text)!r}; write ISO 8601, e.g. 2026-03-01T09:30:00Z"
-            ) from None
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value, date_only = datetime(value.year, value.month, value.day), True
-    if not isinstance(value, datetime):
-        raise _Invalid(f"must be a date and time, got {describe(value)}")
-    try:
-        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)), date_only
-    except OverflowError:
-        raise _Invalid("is out of range") from None
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON values: the containers made plain, dates as ISO text, nan and inf as text."""
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, date):  # datetime included
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return value
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def likely_typo(key: str, known: tuple[str, ...]) -> str | None:
+    """The known field ``key`` is probably a misspelling of (``webURL`` → webUrl, ``titel`` → title), if any."""
+    folded = key.casefold()
+    for name in known:
+        if name.casefold() == folded:
+            return name
+        if folded.startswith(name.casefold()) and not key[len(name)].isalpha():
+            return None  # a deliberate variant of a known field (excerpt_2, title-short), not a typo
+    close = difflib.get_close_matches(key, known, n=1, cutoff=TYPO_SIMILARITY)
+    return close[0] if close else None

@@ -37,6 +37,7 @@ class ChangedFile:
     article: ArticleDoc | None
     diagnostics: tuple[Diagnostic, ...]
     duplicate_of: str | None = None  # the file that holds this file's article
+    unknown_fields: frozenset[str] = frozenset()  # fields outside the format (ParseResult.unknown_fields)
 
 
 @dataclass(slots=True)
@@ -122,5 +123,16 @@ def read_files(
             continue
         parsed = parse_article(read.data, shown, max_bytes)
         diagnostics = read.diagnostics + parsed.diagnostics
-        result.changed.append(ChangedFile(rel, read.size, read.mtime_ns, digest, parsed.article, diagnostics))
+        result.changed.append(
+            ChangedFile(
+                rel,
+                read.size,
+                read.mtime_ns,
+                digest,
+                parsed.article,
+                diagnostics,
+                None,
+                parsed.unknown_fields,
+            )
+        )
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,6 +27,7 @@ class ValidationReport:
     articles: dict[str, ArticleDoc] = field(default_factory=dict)  # display path -> article, errors excluded
     diagnostics: tuple[Diagnostic, ...] = ()
     catalog: TopicCatalog = field(default_factory=TopicCatalog)
+    unknown_fields: dict[str, int] = field(default_factory=dict)  # field outside the format -> files with it
 
     @property
     def articles_ok(self) -> int:
@@ -51,6 +53,10 @@ class ValidationReport:
         articles, failed, warnings = self.articles_ok, self.files_with_errors, self.warnings
         return f"{articles} articles ok, {failed} files with errors, {warnings} warnings"
 
+    def unknown_fields_line(self) -> str | None:
+        """Fields outside the format, named once for the folder (they draw no warning per file)."""
+        return unknown_fields_line(self.unknown_fields)
+
     def as_json(self) -> dict[str, Any]:
         """The report as plain JSON values; the schema is documented in docs/content-format.md."""
         return {
@@ -62,6 +68,7 @@ class ValidationReport:
             "files_with_errors": self.files_with_errors,
             "errors": self.errors,
             "warnings": self.warnings,
+            "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "diagnostics": [diagnostic.as_dict() for diagnostic in self.diagnostics],
         }
 
@@ -79,12 +86,13 @@ def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICL
     ordered: list[tuple[tuple[str, ...], int, Diagnostic]] = []
     articles: dict[str, ArticleDoc] = {}
     owners: dict[str, str] = {}  # url_key -> display path of the file that has it
+    unknown: Counter[str] = Counter()
     files_checked = 0
     for path in iter_article_files(root):
         files_checked += 1
         rel = path.relative_to(root)
         shown = display_path(display_prefix, rel.as_posix())
-        checked = _check(path, root, shown, max_bytes, articles, owners)
+        checked = _check(path, root, shown, max_bytes, articles, owners, unknown)
         ordered.extend((rel.parts, diagnostic.line or 0, diagnostic) for diagnostic in checked)
 
     catalog = TopicCatalog()
@@ -103,7 +111,7 @@ def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICL
 
     ordered.sort(key=lambda item: item[:2])
     report = tuple(diagnostic for _, _, diagnostic in ordered)
-    return ValidationReport(display_prefix, files_checked, articles, report, catalog)
+    return ValidationReport(display_prefix, files_checked, articles, report, catalog, dict(unknown))
 
 
 def _check(
@@ -113,12 +121,14 @@ def _check(
     max_bytes: int,
     articles: dict[str, ArticleDoc],
     owners: dict[str, str],
+    unknown: Counter[str],
 ) -> tuple[Diagnostic, ...]:
     """One file's diagnostics; a good article joins ``articles`` unless another file owns its URL."""
     read = read_article_file(path, root, shown, max_bytes)
     if read.data is None:
         return read.diagnostics
     parsed = parse_article(read.data, shown, max_bytes)
+    unknown.update(parsed.unknown_fields)
     article = parsed.article
     if article is None:
         return read.diagnostics + parsed.diagnostics
@@ -131,3 +141,13 @@ def _check(
         return (*read.diagnostics, *parsed.diagnostics, duplicate)
     articles[shown] = article
     return read.diagnostics + parsed.diagnostics
+
+
+def unknown_fields_line(counts: dict[str, int], most: int = 10) -> str | None:
+    """``fields outside the format, kept without a warning: layout (700 files), tags (12 files)``, or None."""
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{name!r} ({n} file{'s' if n != 1 else ''})" for name, n in ranked[:most])
+    more = f" and {len(ranked) - most} more" if len(ranked) > most else ""
+    return f"fields outside the format, kept without a warning: {shown}{more}"

@@ -82,7 +82,9 @@ class Article(Base):
     __tablename__ = "articles"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     url_key: Mapped[str] = mapped_column(Text, unique=True)
-    web_url: Mapped[str] = mapped_column(Text)
+    web_url: Mapped[str] = mapped_column(Text)  # the link readers open: webUrl, else a video's originalUrl
+    original_url: Mapped[str | None] = mapped_column(Text)
+    player_url: Mapped[str | None] = mapped_column(Text)  # the player featuredContent embeds (URL only)
     title: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(Text)
@@ -94,6 +96,10 @@ class Article(Base):
     published_flag: Mapped[bool | None] = mapped_column(Boolean)
     provider_name: Mapped[str | None] = mapped_column(Text)
     provider_domain: Mapped[str | None] = mapped_column(Text)
+    # The source's logo (provider.images[0]), with its size when the file gives it.
+    provider_logo_url: Mapped[str | None] = mapped_column(Text)
+    provider_logo_width: Mapped[int | None] = mapped_column(Integer)
+    provider_logo_height: Mapped[int | None] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     secured: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")

@@ -46,6 +46,7 @@ async def load_push_article(session: AsyncSession, article_id: int) -> PushArtic
         related=tuple(RelatedSummary(url, title, provider) for url, title, provider in related),
         image_url=image[0] if image else None,
         image_file_id=image[1] if image else None,
+        video=(article.type or "").casefold() == "video" or article.player_url is not None,
     )
 
 

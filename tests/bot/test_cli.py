@@ -59,6 +59,44 @@ def test_validate_json_report(tmp_path: Path) -> None:
     assert report["files_with_errors"] == 1
 
 
+JEKYLL_POST = """---
+title: A video
+type: video
+originalUrl: https://www.youtube.com/watch?v=abc123DEF4{n}
+publishedDateTime: 2024-05-01T08:00:00Z
+topics: [Power Apps]
+layout: post
+permalink: /news/a-video/
+{typo}---
+"""
+
+
+def test_a_site_s_own_fields_are_named_once_and_only_a_typo_warns(tmp_path: Path) -> None:
+    folder = tmp_path / "_news"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"2024-05-0{n + 1}-video.md").write_text(JEKYLL_POST.format(n=n, typo=""), encoding="utf-8")
+    typo = JEKYLL_POST.format(n=9, typo="titel: Oops\n")
+    (folder / "2024-05-09-typo.md").write_text(typo, encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    for command in ("validate", "import"):
+        result = newsbot(command, str(folder), env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.strip().splitlines()
+        assert lines[0] == (
+            f"{folder}/2024-05-09-typo.md:9: warning: unknown field 'titel' (kept as extra); "
+            "did you mean 'title'?"
+        )
+        assert lines[-1] == (
+            "fields outside the format, kept without a warning: 'layout' (4 files), 'permalink' (4 files)"
+        )
+        assert len(lines) == 3, lines
+        assert (
+            lines[1].endswith("0 files with errors, 1 warnings")
+            or "0 files with errors, 1 warnings" in lines[1]
+        )
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert newsbot("validate", str(tmp_path / "missing")).returncode == 2
     assert newsbot("no-such-command").returncode == 2

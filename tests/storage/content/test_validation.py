@@ -118,17 +118,19 @@ def test_report_counts_orders_and_names_files(tmp_path: Path) -> None:
         "content/sub/b.md:3: error: field 'webUrl' must be an absolute http or https URL, got 'javascript:alert(1)'",
         "content/sub/b.md:6: error: field 'quality' must be a whole number from 0 to 100, got 900",
         "content/topics.yaml:2: error: 'ai' is already the name or an alias of 'AI' (line 1)",
-        "content/z.md:6: warning: unknown field 'colour' (kept as extra)",
-        "content/z.md:7: warning: unknown field 'shade' (kept as extra)",
     ]
     assert (report.files_checked, report.articles_ok, report.files_with_errors) == (3, 2, 2)
-    assert (report.errors, report.warnings, report.ok) == (3, 2, False)
-    assert report.summary_line() == "2 articles ok, 2 files with errors, 2 warnings"
+    assert (report.errors, report.warnings, report.ok) == (3, 0, False)
+    assert report.summary_line() == "2 articles ok, 2 files with errors, 0 warnings"
+    assert report.unknown_fields == {"colour": 1, "shade": 1}
+    assert report.unknown_fields_line() == (
+        "fields outside the format, kept without a warning: 'colour' (1 file), 'shade' (1 file)"
+    )
     assert [entry.name for entry in report.catalog] == ["AI"]
 
 
 def test_json_report_schema(tmp_path: Path) -> None:
-    write(tmp_path, "a.md", article("https://example.com/a", "colour: blue\n"))
+    write(tmp_path, "a.md", article("https://example.com/a", "colour: blue\ncolor: red\n"))
     write(tmp_path, "b.md", "no front matter\n")
     report = validate_folder(tmp_path, "content", 1 << 20)
     document = report.as_json()
@@ -140,14 +142,9 @@ def test_json_report_schema(tmp_path: Path) -> None:
         "articles_ok": 1,
         "files_with_errors": 1,
         "errors": 1,
-        "warnings": 1,
+        "warnings": 0,
+        "unknown_fields": {"color": 1, "colour": 1},
         "diagnostics": [
-            {
-                "path": "content/a.md",
-                "line": 6,
-                "severity": "warning",
-                "message": "unknown field 'colour' (kept as extra)",
-            },
             {
                 "path": "content/b.md",
                 "line": 1,

@@ -205,6 +205,13 @@ async def read_rows(db: Database, expected: Rows) -> Rows:
     return found
 
 
+def at_head(rows: Rows) -> Rows:
+    """Rows of 0001 as the head revision keeps them: 0005 clears the files' times and hashes, so that the next
+    sync reads every file once more for the fields it added."""
+    files = [{**row, "content_hash": "", "mtime_ns": 0} for row in rows["content_files"]]
+    return {**rows, "content_files": files}
+
+
 def same_rows(found: Rows, expected: Rows) -> None:
     for name, written in expected.items():
         assert sorted(map(repr, found[name])) == sorted(map(repr, written)), name
@@ -218,7 +225,7 @@ async def test_upgrade_to_0001_then_head_keeps_every_row(database: Database) -> 
 
     change = await database.upgrade("head")
     assert (change.before, change.after) == ("0001", head_revision())
-    same_rows(await read_rows(database, rows), rows)
+    same_rows(await read_rows(database, rows), at_head(rows))
     async with database.read() as session:
         found = await search_articles(session, "rover", NOW)
     assert [article.title for article in found] == ["Rover lands on Mars"]
@@ -316,7 +323,7 @@ async def test_tables_without_alembic_version_are_adopted_on_any_database(
 
     change = await database.create_schema()
     assert (change.before, change.after, change.adopted) == (None, head_revision(), True)
-    same_rows(await read_rows(database, rows), rows)
+    same_rows(await read_rows(database, rows), at_head(rows))
     async with database.read() as session:
         assert [a.title for a in await search_articles(session, "mars", NOW)] == ["Rover lands on Mars"]
     async with database.engine.connect() as connection:
