@@ -28,6 +28,7 @@ from bot.texts.en import Texts
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 
 MAX_CAPTION_UTF16 = 1024
+VIDEO_MARKER = "▶ "  # before a video's title
 MAX_RELATED = 3
 MAX_RELATED_LABEL = 60
 MAX_SOURCE_CHARS = 60
@@ -60,7 +61,9 @@ def render_push(
         footer += ["", texts.push_related_header, *(_related_line(item) for item in related)]
     # The footer's length is bounded; the title gets what is left, then the excerpt what the title left.
     room = limit - visible_length(_push_html(article.web_url, "", "", footer))
-    title = _fit(article.title, room) or _fit(article.web_url, room)
+    marker = VIDEO_MARKER if article.video else ""
+    title_room = room - utf16_length(marker)
+    title = marker + (_fit(article.title, title_room) or _fit(article.web_url, title_room))
     room -= utf16_length(title) + 2  # 2: the blank line before the excerpt
     excerpt = _fit(article.excerpt or "", room)
     if excerpt == "…":  # an excerpt cut down to the ellipsis alone says nothing
@@ -198,7 +201,9 @@ def _push_keyboard(
     followed_topic_ids: frozenset[int],
     texts: Texts,
 ) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(texts.push_read, url=article.web_url)]]
+    rows = [
+        [InlineKeyboardButton(texts.push_watch if article.video else texts.push_read, url=article.web_url)]
+    ]
     for item in related:
         rows.append([InlineKeyboardButton(_related_label(item), url=item.web_url)])
     followed = _followed(article.topics, followed_topic_ids)

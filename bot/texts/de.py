@@ -110,6 +110,7 @@ GERMAN = Texts(
     ago_days="vor {n} Tg.",
     and_more="… und {n} weitere",
     push_read="Lesen ↗",
+    push_watch="Ansehen ▶",
     push_mute="🔕 {topic} stummschalten",
     push_mute_several="🔕 Stummschalten…",
     push_related_header="<b>Mehr zum Thema</b>",

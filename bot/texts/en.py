@@ -103,6 +103,7 @@ class Texts:
 
     # Pushes and digests. Button labels (push_read, push_mute, push_mute_several, push_undo) are plain text.
     push_read: str = "Read ↗"
+    push_watch: str = "Watch ▶"  # a video's button
     push_mute: str = "🔕 Mute {topic}"
     push_mute_several: str = "🔕 Mute…"
     push_related_header: str = "<b>Related</b>"

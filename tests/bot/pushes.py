@@ -66,7 +66,7 @@ class Pushes:
         return [
             m
             for m in self.emulator.sent(chat_id)
-            if any(t == "Read ↗" for t, _ in buttons(m)) or is_digest(m)
+            if any(t in ("Read ↗", "Watch ▶") for t, _ in buttons(m)) or is_digest(m)
         ]
 
     async def wait_pushes(self, expected: dict[int, int]) -> None:

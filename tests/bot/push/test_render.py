@@ -123,6 +123,20 @@ def test_without_provider_excerpt_topics_or_related() -> None:
     assert rows(push.keyboard) == [[("Read ↗", URL, None)]]
 
 
+def test_a_video_says_so_and_its_button_opens_the_video() -> None:
+    watch = "https://www.youtube.com/watch?v=abc123DEF45"
+    video = replace(SEED, web_url=watch, excerpt=None, related=(), topics=(TopicRef(1, "AI"),), video=True)
+    push = render_push(video, frozenset({1}), ENGLISH, as_caption=True)
+    assert push.html == (
+        f'<b><a href="{watch}">▶ De Blasio calls for ‘clear standards’ for facial recognition tech for NYPD</a></b>'
+        "\n\nNew York Post · 17 Aug 2020, 08:14 UTC\n#AI"
+    )
+    assert rows(push.keyboard)[0] == [("Watch ▶", watch, None)]
+    for as_caption, limit in ((True, MAX_CAPTION_UTF16), (False, MAX_TEXT_UTF16)):
+        long = replace(video, title="word " * 1000)
+        assert_telegram_accepts(render_push(long, frozenset(), ENGLISH, as_caption=as_caption).html, limit)
+
+
 def test_dates_are_shown_in_utc() -> None:
     paris = timezone(timedelta(hours=2))
     for when in (datetime(2020, 8, 17, 10, 14, tzinfo=paris), datetime(2020, 8, 17, 8, 14)):
@@ -319,6 +333,7 @@ def push_articles(draw: st.DrawFn) -> tuple[PushArticle, frozenset[int]]:
         ),
         image_url=None,
         image_file_id=None,
+        video=draw(st.booleans()),
     )
     followed = draw(st.frozensets(st.sampled_from([t.id for t in topics]))) if topics else frozenset()
     return article, followed
