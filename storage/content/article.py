@@ -8,6 +8,8 @@ from typing import Any
 
 from storage.content.videos import video_thumbnail
 
+MIN_LOGO_SIDE = 200  # pixels: a source's logo smaller than this (or of unknown size) is no push picture
+
 
 @dataclass(frozen=True, slots=True)
 class Image:
@@ -82,8 +84,14 @@ class ArticleDoc:
 
     @property
     def preview_images(self) -> tuple[Image, ...]:
-        """The images to show: the file's own, else a YouTube video's thumbnail (derived from its URLs)."""
+        """The images to show: the file's own, else a YouTube video's thumbnail (derived from its URLs), else
+        the source's logo when it is large enough to read (a 50×50 favicon is not: the push is then text)."""
         if self.images:
             return self.images
         thumbnail = video_thumbnail(self.player_url, self.web_url) if self.is_video else None
-        return (Image(thumbnail, extra={"derived": "video thumbnail"}),) if thumbnail else ()
+        if thumbnail:
+            return (Image(thumbnail, extra={"derived": "video thumbnail"}),)
+        logo = self.provider.images[0] if self.provider and self.provider.images else None
+        if logo and min(logo.width or 0, logo.height or 0) >= MIN_LOGO_SIDE:
+            return (Image(logo.url, logo.width, logo.height, extra={"derived": "provider logo"}),)
+        return ()

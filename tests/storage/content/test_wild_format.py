@@ -142,3 +142,37 @@ def test_a_typo_warns_once_with_the_field_it_probably_means() -> None:
         "content/_news/2024-05-01-video.md:5: warning: unknown field 'webURL' (kept as extra); "
         "did you mean 'webUrl'?"
     ]
+
+
+def _with_logo(width: int | None, height: int | None, images: str = "") -> ParseResult:
+    size = "".join(f"      {k}: {v}\n" for k, v in (("width", width), ("height", height)) if v is not None)
+    return parse(
+        BASE
+        + "webUrl: https://example.com/a\n"
+        + "provider:\n  name: Example\n  images:\n    - url: https://example.com/logo.png\n"
+        + size
+        + images
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "shown"), [(400, 400, True), (200, 240, True), (50, 50, False), (None, None, False)]
+)
+def test_a_logo_stands_in_for_a_missing_image_only_when_it_is_large_enough(
+    width: int | None, height: int | None, shown: bool
+) -> None:
+    article = _with_logo(width, height).article
+    assert article is not None
+    urls = [image.url for image in article.preview_images]
+    assert urls == (["https://example.com/logo.png"] if shown else [])
+
+
+def test_an_article_s_own_image_comes_before_its_logo_and_a_video_s_thumbnail() -> None:
+    article = _with_logo(400, 400, "images:\n  - url: https://example.com/photo.jpg\n").article
+    assert article is not None
+    assert [image.url for image in article.preview_images] == ["https://example.com/photo.jpg"]
+    video = parse(VIDEO).article
+    assert video is not None
+    assert [image.url for image in video.preview_images] == [
+        "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg"
+    ]
