@@ -116,7 +116,7 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
     if found is None:
         return EXIT_USAGE
     folder, shown = found
-    report = validate_folder(folder, shown, settings.max_article_bytes)
+    report = validate_folder(folder, shown, settings.max_article_bytes, settings.content_exclude)
     if args.json:
         json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
         print()
@@ -162,7 +162,13 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
         db = Database(settings.database_url)
         try:
             await prepare_schema(db, auto_migrate=settings.auto_migrate)
-            sync = ContentSync(db, folder, display_prefix=shown, max_bytes=settings.max_article_bytes)
+            sync = ContentSync(
+                db,
+                folder,
+                display_prefix=shown,
+                max_bytes=settings.max_article_bytes,
+                excludes=settings.content_exclude,
+            )
             progress = Progress(sys.stderr)
             try:
                 report = await sync.sync(push_existing=args.push_existing, progress=progress)

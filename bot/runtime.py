@@ -134,6 +134,7 @@ class BotRuntime:
             # A file is taken once it has stopped changing for one debounce interval.
             settle_seconds=settings.watch_debounce_ms / 1000,
             corrections=settings.correction_window if settings.corrections else None,
+            excludes=settings.content_exclude,
         )
         self.watcher = ContentWatcher(
             self.sync,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.telegram.pacing import PacingLimits
+from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 from storage.db.database import DEFAULT_DATABASE_URL, normalize_database_url
 
 TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
@@ -37,6 +38,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     auto_migrate: bool = True
     content_dir: Path = Path("content")
+    content_exclude: Excludes = NOTHING_EXCLUDED  # CONTENT_EXCLUDE: globs of what under it is no article
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     log_format: str = "text"
@@ -165,6 +167,7 @@ class Settings:
             database_url=database_url,
             auto_migrate=not env.get("AUTO_MIGRATE") or flag("AUTO_MIGRATE"),
             content_dir=Path(env.get("CONTENT_DIR") or "content"),
+            content_exclude=Excludes.parse(env.get("CONTENT_EXCLUDE", "")),
             admin_ids=frozenset(admin_ids),
             log_level=log_level,
             log_format=log_format,

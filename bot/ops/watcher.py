@@ -67,7 +67,7 @@ class ContentWatcher:
             rel = PurePosixPath(Path(path).resolve().relative_to(root).as_posix())
         except ValueError:
             return False
-        if change == Change.deleted or rel.name == "topics.yaml" or is_article_path(rel):
+        if change == Change.deleted or rel.name == "topics.yaml" or is_article_path(rel, self.sync.excludes):
             return True
         if rel.as_posix() == CHANNELS_FILE:
             return (

@@ -25,6 +25,7 @@ from storage.catalog.corrections import open_edits, open_retractions
 from storage.catalog.topic_directory import bump_topics_version
 from storage.catalog.topic_index import TopicIndex
 from storage.content.diagnostics import Diagnostic
+from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 from storage.content.files import display_path
 from storage.content.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.content.topics import TopicCatalog, load_topic_catalog
@@ -103,9 +104,11 @@ class ContentSync:
         clock: Clock = utc_now,
         settle_seconds: float = 0.0,
         corrections: timedelta | None = None,
+        excludes: Excludes = NOTHING_EXCLUDED,
     ) -> None:
         self.db = db
         self.root = root
+        self.excludes = excludes  # CONTENT_EXCLUDE: folders and files under root that are not articles
         self.display_prefix = root.as_posix() if display_prefix is None else display_prefix
         self.max_bytes = max_bytes
         self.clock = clock
@@ -148,7 +151,12 @@ class ContentSync:
         catalog, catalog_diagnostics = self._load_catalog()
         report.diagnostics.extend(catalog_diagnostics)
         state = await asyncio.to_thread(
-            stat_folder, self.root, known, progress, settle_seconds=self.settle_seconds if settle else 0.0
+            stat_folder,
+            self.root,
+            known,
+            progress,
+            settle_seconds=self.settle_seconds if settle else 0.0,
+            excludes=self.excludes,
         )
         report.unchanged = state.unchanged
         report.deferred = len(state.deferred)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from storage.content.diagnostics import Diagnostic
+from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 
 ARTICLE_SUFFIX = ".md"
 # Editor and transfer leftovers (``a.md~``, ``a.md.swp``, ``a.md.tmp``, ``a.md.part``) never end in ``.md``,
@@ -39,9 +40,10 @@ def display_path(prefix: str, rel: str) -> str:
     return f"{prefix.rstrip('/')}/{rel}" if prefix else rel
 
 
-def is_article_path(rel: PurePath) -> bool:
-    """Whether a path relative to the content folder is an article: ``*.md``, nothing hidden on the way."""
-    if any(part.startswith(".") for part in rel.parts):
+def is_article_path(rel: PurePath, excludes: Excludes = NOTHING_EXCLUDED) -> bool:
+    """Whether a path relative to the content folder is an article: ``*.md``, nothing hidden or excluded on
+    the way."""
+    if any(part.startswith(".") for part in rel.parts) or excludes.excludes(rel.as_posix()):
         return False
     return _is_article_name(rel.name)
 
@@ -50,16 +52,16 @@ def _is_article_name(name: str) -> bool:
     return name.endswith(ARTICLE_SUFFIX) and not name.endswith(LEFTOVER_SUFFIXES)
 
 
-def iter_article_files(root: Path) -> Iterator[Path]:
+def iter_article_files(root: Path, excludes: Excludes = NOTHING_EXCLUDED) -> Iterator[Path]:
     """Every article under ``root``, sorted by relative path (part by part)."""
-    for _rel, path in walk_article_files(root):
+    for _rel, path in walk_article_files(root, excludes):
         yield Path(path)
 
 
-def walk_article_files(root: Path) -> list[tuple[str, str]]:
+def walk_article_files(root: Path, excludes: Excludes = NOTHING_EXCLUDED) -> list[tuple[str, str]]:
     """Every article under ``root`` as (path relative to it, POSIX-style; full path), sorted part by part.
 
-    Hidden folders are skipped and symlinked folders are not entered: one outside the folder would import
+    Hidden and excluded folders are skipped and symlinked folders are not entered: one outside the folder would import
     files the operator did not put there, one inside would list every article twice. Plain strings, not
     ``Path`` objects: building those cost half of a sync that finds nothing new at 100,000 files.
     """
@@ -78,6 +80,8 @@ def walk_article_files(root: Path) -> list[tuple[str, str]]:
             try:
                 is_folder = entry.is_dir(follow_symlinks=False)
             except OSError:
+                continue
+            if excludes and excludes.excludes(prefix + entry.name):
                 continue
             if is_folder:
                 pending.append((entry.path, f"{prefix}{entry.name}/"))

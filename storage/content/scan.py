@@ -11,6 +11,7 @@ from pathlib import Path
 
 from storage.content.article import ArticleDoc
 from storage.content.diagnostics import Diagnostic
+from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 from storage.content.files import display_path, read_article_file, walk_article_files
 from storage.content.parsing import parse_article
 
@@ -70,6 +71,7 @@ def stat_folder(
     progress: Callable[[int], None] | None = None,
     *,
     settle_seconds: float = 0.0,
+    excludes: Excludes = NOTHING_EXCLUDED,
 ) -> FolderState:
     """Stat every article file; files that failed last time are read again, so errors are re-reported.
 
@@ -79,7 +81,7 @@ def stat_folder(
     state = FolderState()
     settle_ns = int(settle_seconds * 1e9)
     now_ns = time.time_ns()
-    for count, (rel, path) in enumerate(walk_article_files(root), start=1):
+    for count, (rel, path) in enumerate(walk_article_files(root, excludes), start=1):
         if progress is not None:
             progress(count)
         state.present.add(rel)

@@ -10,6 +10,7 @@ from typing import Any
 from storage.content.article import ArticleDoc
 from storage.content.channel_file import CHANNELS_FILE, load_channel_map
 from storage.content.diagnostics import Diagnostic
+from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 from storage.content.files import display_path, iter_article_files, read_article_file
 from storage.content.parsing import MAX_ARTICLE_BYTES, parse_article
 from storage.content.topics import TopicCatalog, load_topic_catalog
@@ -73,7 +74,9 @@ class ValidationReport:
         }
 
 
-def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICLE_BYTES) -> ValidationReport:
+def validate_folder(
+    root: Path, display_prefix: str, max_bytes: int = MAX_ARTICLE_BYTES, excludes: Excludes = NOTHING_EXCLUDED
+) -> ValidationReport:
     """Read and check every article under ``root``, its ``topics.yaml`` and ``channels.yaml``, as the bot
     would load them (channels are checked as a file: whether Telegram knows them is the bot's to find out).
 
@@ -88,7 +91,7 @@ def validate_folder(root: Path, display_prefix: str, max_bytes: int = MAX_ARTICL
     owners: dict[str, str] = {}  # url_key -> display path of the file that has it
     unknown: Counter[str] = Counter()
     files_checked = 0
-    for path in iter_article_files(root):
+    for path in iter_article_files(root, excludes):
         files_checked += 1
         rel = path.relative_to(root)
         shown = display_path(display_prefix, rel.as_posix())

@@ -71,14 +71,16 @@ permalink: /news/a-video/
 """
 
 
-def test_a_site_s_own_fields_are_named_once_and_only_a_typo_warns(tmp_path: Path) -> None:
+def test_a_site_s_own_fields_are_named_once_only_a_typo_warns_and_drafts_are_left_out(tmp_path: Path) -> None:
     folder = tmp_path / "_news"
     folder.mkdir()
     for n in range(3):
         (folder / f"2024-05-0{n + 1}-video.md").write_text(JEKYLL_POST.format(n=n, typo=""), encoding="utf-8")
     typo = JEKYLL_POST.format(n=9, typo="titel: Oops\n")
     (folder / "2024-05-09-typo.md").write_text(typo, encoding="utf-8")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    (folder / "_drafts").mkdir()
+    (folder / "_drafts" / "wip.md").write_text("no front matter yet", encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "CONTENT_EXCLUDE": "_drafts"}
     for command in ("validate", "import"):
         result = newsbot(command, str(folder), env=env)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -34,6 +34,13 @@ def test_values_are_parsed_and_normalized() -> None:
     assert settings.alerts is False
 
 
+def test_content_exclude_is_a_list_of_globs_empty_by_default() -> None:
+    assert Settings.from_env({}).content_exclude.patterns == ()
+    settings = Settings.from_env({"CONTENT_EXCLUDE": "_site, _drafts/,vendor"})
+    assert settings.content_exclude.patterns == ("_site", "_drafts", "vendor")
+    assert settings.content_exclude.excludes("_drafts/a.md")
+
+
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"ADMIN_IDS": "me", "PORT": "http", "LOG_LEVEL": "loud", "PUSH_MAX_AGE": "soon"})

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from storage.catalog.sync import ContentSync
+from storage.content.excludes import Excludes
 from storage.db.database import Database
 from storage.db.models import Article, ContentFile
 
@@ -72,3 +73,17 @@ async def test_a_file_whose_hash_was_cleared_is_read_again_and_filled_in(
         "https://www.youtube.com/embed/abc123",
         "https://yt3.example.com/logo.jpg",
     )
+
+
+async def test_excluded_folders_are_not_imported(db: Database, tmp_path: Path) -> None:
+    for rel in ("_news/2024-05-01-canvas.md", "_drafts/2024-05-02-canvas.md"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(VIDEO.replace("abc123", rel[-12:-3]), encoding="utf-8")
+    sync = ContentSync(
+        db, tmp_path, display_prefix="content", clock=lambda: NOW, excludes=Excludes.parse("_drafts")
+    )
+    report = await sync.sync()
+    assert (report.added, report.errors) == (1, 0)
+    async with db.read() as session:
+        paths = list(await session.scalars(select(ContentFile.path)))
+    assert paths == ["_news/2024-05-01-canvas.md"]
