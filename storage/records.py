@@ -45,7 +45,8 @@ class ArticleSummary:
 class Preferences:
     """A chat's settings; a chat that never changed them has these defaults."""
 
-    MIN_QUALITY_CHOICES: ClassVar[tuple[int, ...]] = (0, 50, 70)
+    # The least quality rank in a topic a push needs (storage/catalog/quality.py): all, top half, top quarter.
+    MIN_QUALITY_CHOICES: ClassVar[tuple[int, ...]] = (0, 50, 75)
 
     min_quality: int = 0
     image_previews: bool = True

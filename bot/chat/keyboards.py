@@ -73,15 +73,19 @@ def settings_keyboard(preferences: Preferences, texts: Texts) -> InlineKeyboardM
     def mark(selected: bool, label: str) -> str:
         return f"✅ {label}" if selected else label
 
+    shares = dict(
+        zip(
+            Preferences.MIN_QUALITY_CHOICES,
+            (texts.setting_quality_all, texts.setting_quality_half, texts.setting_quality_quarter),
+            strict=True,
+        )
+    )
     quality = [
         InlineKeyboardButton(
-            mark(
-                preferences.min_quality == value,
-                texts.setting_quality.format(value=texts.setting_quality_any if value == 0 else f"≥ {value}"),
-            ),
+            mark(preferences.min_quality == value, label),
             callback_data=SetPreference("min_quality", value).pack(),
         )
-        for value in Preferences.MIN_QUALITY_CHOICES
+        for value, label in shares.items()
     ]
     previews = texts.setting_previews.format(value=texts.on if preferences.image_previews else texts.off)
     silent = texts.setting_silent.format(value=texts.on if preferences.silent else texts.off)

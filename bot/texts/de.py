@@ -74,9 +74,14 @@ GERMAN = Texts(
     search_usage="So geht’s: <code>/search Wörter</code>, zum Beispiel <code>/search Gesichtserkennung</code>.",
     search_header="<b>Ergebnisse für „{query}“</b>",
     search_empty="Keine Treffer für „{query}“.",
-    settings_header="<b>Einstellungen</b> — tippe zum Ändern.",
-    setting_quality="Qualität {value}",
-    setting_quality_any="alle",
+    settings_header=(
+        "<b>Einstellungen</b> — tippe zum Ändern.\n"
+        "Qualität: alle Artikel, oder nur die bessere Hälfte oder das beste Viertel jedes Themas, dem du folgst, "
+        "so wie ihre Quellen sie bewerten."
+    ),
+    setting_quality_all="Alle Artikel",
+    setting_quality_half="Beste Hälfte",
+    setting_quality_quarter="Bestes Viertel",
     setting_previews="Bildvorschau: {value}",
     setting_silent="Lautlose Benachrichtigungen: {value}",
     on="an",

@@ -65,9 +65,15 @@ class Texts:
     search_header: str = "<b>Results for “{query}”</b>"
     search_empty: str = "Nothing matches “{query}”."
 
-    settings_header: str = "<b>Settings</b> — tap to change."
-    setting_quality: str = "Quality {value}"
-    setting_quality_any: str = "any"
+    settings_header: str = (
+        "<b>Settings</b> — tap to change.\n"
+        "Quality: every article, or only the best half or quarter of each topic you follow, "
+        "as its sources score them."
+    )
+    # The quality row of /settings, by the least rank in a topic (storage/catalog/quality.py).
+    setting_quality_all: str = "All articles"
+    setting_quality_half: str = "Top half"
+    setting_quality_quarter: str = "Top quarter"
     setting_previews: str = "Image previews: {value}"
     setting_silent: str = "Silent notifications: {value}"
     on: str = "on"

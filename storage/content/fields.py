@@ -50,7 +50,7 @@ def integer(container: YamlMapping, key: str, low: int, high: int | None) -> int
 
 
 def quality(container: YamlMapping, key: str) -> int:
-    return integer(container, key, 0, 100)
+    return integer(container, key, 0, None)  # each site has its own scale: ranked per topic, not read as %
 
 
 def heat(container: YamlMapping, key: str) -> int:

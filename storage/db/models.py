@@ -134,6 +134,8 @@ class ArticleTopic(Base):
     label: Mapped[str] = mapped_column(Text)
     # Copied from the article so "newest of topic X" is one index range scan.
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The article's quality rank in this topic, 0–100 (storage/catalog/quality.py); NULL: it has no quality.
+    quality_rank: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_article_topics_topic_published", "topic_id", "published_at"),)
 

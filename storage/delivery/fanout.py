@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, func, literal, select, update
+from sqlalchemy import Insert, and_, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,9 +105,11 @@ async def expand_batch(
         Subscription.chat_id <= upper,
         Chat.status == "active",
     ]
-    if article.quality is not None:
-        # An article without a quality passes every threshold.
-        conditions.append(func.coalesce(ChatPreferences.min_quality, 0) <= article.quality)
+    # The chat's share of each topic it follows (all, top half, top quarter) against the article's rank in
+    # that topic (storage/catalog/quality.py); an article without a quality has no rank and passes.
+    conditions.append(
+        func.coalesce(ArticleTopic.quality_rank, 100) >= func.coalesce(ChatPreferences.min_quality, 0)
+    )
     recipients = (
         select(
             literal(article_id),
@@ -120,6 +122,10 @@ async def expand_batch(
             literal(now, Delivery.created_at.type),
         )
         .join(Chat, Chat.id == Subscription.chat_id)
+        .join(
+            ArticleTopic,
+            and_(ArticleTopic.article_id == article_id, ArticleTopic.topic_id == Subscription.topic_id),
+        )
         .outerjoin(ChatPreferences, ChatPreferences.chat_id == Subscription.chat_id)
         .where(*conditions)
         .group_by(Subscription.chat_id, Subscription.thread_id)

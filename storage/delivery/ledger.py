@@ -149,7 +149,7 @@ async def check_many(
             ChatPreferences.timezone,
             ChatPreferences.quiet_start,
             ChatPreferences.quiet_end,
-            Article.quality,
+            ArticleTopic.quality_rank,
         )
         .select_from(Delivery)
         .join(Chat, Chat.id == Delivery.chat_id)
@@ -171,7 +171,7 @@ async def check_many(
     language_codes: dict[int, str | None] = {}
     for row in rows:
         delivery_id, topic_id, min_quality, previews, silent, language, language_code = row[:7]
-        zone_name, quiet_start, quiet_end, quality = row[7:]
+        zone_name, quiet_start, quiet_end, rank = row[7:]
         quiet = now is not None and Schedule(zone_name, quiet_start, quiet_end).quiet_at(now)
         wanted = Preferences(
             min_quality=min_quality or 0,
@@ -179,7 +179,7 @@ async def check_many(
             silent=bool(silent) or quiet,
             language=language,
         )
-        if quality is not None and quality < wanted.min_quality:
+        if rank is not None and rank < wanted.min_quality:  # not in the share of this topic the chat wants
             continue
         preferences[delivery_id] = wanted
         language_codes[delivery_id] = language_code

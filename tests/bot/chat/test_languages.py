@@ -62,14 +62,14 @@ async def test_a_german_reader_talks_german_until_choosing_english(
             "• Back catalogue — Example News, vor 26 Tg.",
         ]
         menu = await leser.say_last("/settings")
-        assert menu.body == "Einstellungen — tippe zum Ändern."
-        assert {"✅ Qualität alle", "Bildvorschau: an", "Lautlose Benachrichtigungen: aus"} <= set(
+        assert menu.body.startswith("Einstellungen — tippe zum Ändern.\nQualität: alle Artikel")
+        assert {"✅ Alle Artikel", "Bildvorschau: an", "Lautlose Benachrichtigungen: aus"} <= set(
             labels(menu)
         )
         assert language_row(menu) == ["✅ 🌐 Automatisch", "English", "Deutsch"]
-        assert toast(await leser.tap(menu, "≥ 50")) == "Gespeichert"
+        assert toast(await leser.tap(menu, "Beste Hälfte")) == "Gespeichert"
         german_menu = labels(leser.current(menu))
-        assert "✅ Qualität ≥ 50" in german_menu
+        assert "✅ Beste Hälfte" in german_menu
 
         # The English reader next to it stays English, and gets the same article in English.
         assert (await reader.say("/start", replies=2))[0].body.startswith("👋 Welcome to News Bot!")
@@ -118,10 +118,10 @@ async def test_a_german_reader_talks_german_until_choosing_english(
         # English by choice: the tap's answer and the redrawn menu already, then everything after it.
         menu = await leser.say_last("/settings")
         assert toast(await leser.tap(menu, "English")) == "Saved"
-        assert leser.current(menu).body == "Settings — tap to change."
+        assert leser.current(menu).body.startswith("Settings — tap to change.\nQuality: every article")
         assert language_row(leser.current(menu)) == ["🌐 Automatic", "✅ English", "Deutsch"]
         english_menu = labels(leser.current(menu))
-        assert "✅ Quality ≥ 50" in english_menu
+        assert "✅ Top half" in english_menu
         # Every button of the German menu was German: only the language's own name is the same.
         assert set(german_menu) & set(english_menu) == {"Deutsch"}
         assert (await leser.say_last("/help")).body.startswith(
@@ -146,14 +146,14 @@ async def test_a_german_reader_talks_german_until_choosing_english(
 
         # Automatic again: Telegram's language_code, German.
         assert toast(await leser.tap(leser.current(menu), "Automatic")) == "Gespeichert"
-        assert leser.current(menu).body == "Einstellungen — tippe zum Ändern."
+        assert leser.current(menu).body.startswith("Einstellungen — tippe zum Ändern.")
         assert (
             await leser.say_last("/mytopics")
         ).body == "Deine Themen — tippe auf eins, um ihm nicht mehr zu folgen."
 
         # The English reader heard none of it.
         assert (await reader.say_last("/help")).body.startswith("What I can do")
-        assert (await reader.say_last("/settings")).body == "Settings — tap to change."
+        assert (await reader.say_last("/settings")).body.startswith("Settings — tap to change.")
         assert [m for m in reader.sent() if "zwei" in str(buttons(m))] == []
     finally:
         await setup.runtime.stop()

@@ -153,7 +153,9 @@ async def test_a_pasted_article_with_errors_shows_them(sandbox: Sandbox, page: P
     await page.get_by_test_id("article-input").fill('---\ntitle: "No link, no date"\n---\n')
     await page.get_by_test_id("article-publish").click()
     errors = page.get_by_test_id("article-error")
-    await expect(errors.first).to_have_text("pasted.md: error: missing required field 'webUrl'")
+    await expect(errors.first).to_have_text(
+        "pasted.md: error: missing required field 'webUrl' (or 'originalUrl', the link of a video)"
+    )
     await expect(errors).to_have_count(3)
 
 

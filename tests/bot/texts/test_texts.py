@@ -169,10 +169,10 @@ def test_german_push_digest_and_mute() -> None:
 def test_german_settings_and_stats() -> None:
     keyboard = settings_keyboard(Preferences(min_quality=50, silent=True, language="de"), GERMAN)
     labels = {button.callback_data: button.text for row in keyboard.inline_keyboard for button in row}
-    assert [labels[f"s:min_quality:{value}"] for value in (0, 50, 70)] == [
-        "Qualität alle",
-        "✅ Qualität ≥ 50",
-        "Qualität ≥ 70",
+    assert [labels[f"s:min_quality:{value}"] for value in (0, 50, 75)] == [
+        "Alle Artikel",
+        "✅ Beste Hälfte",
+        "Bestes Viertel",
     ]
     assert labels["s:image_previews:0"] == "Bildvorschau: an"
     assert labels["s:silent:0"] == "Lautlose Benachrichtigungen: an"

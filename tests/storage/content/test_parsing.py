@@ -275,8 +275,7 @@ def test_url_key_is_the_normalized_web_url() -> None:
     [
         ("ampWebUrl: 'javascript:void(0)'", "field 'ampWebUrl' must be an absolute http or https URL"),
         ("cdnAmpWebUrl: 42", "field 'cdnAmpWebUrl' must be an absolute http or https URL, got a number (42)"),
-        ("quality: 150", "field 'quality' must be a whole number from 0 to 100, got 150"),
-        ("quality: -1", "field 'quality' must be a whole number from 0 to 100, got -1"),
+        ("quality: -1", "field 'quality' must be a whole number of at least 0, got -1"),
         ("quality: yes", "field 'quality' must be a whole number, got a boolean (yes)"),
         ("quality: 57.5", "field 'quality' must be a whole number, got a number (57.5)"),
         ("quality: '57'", "field 'quality' must be a whole number, got text"),
@@ -411,7 +410,7 @@ RELATED = """related:
     webUrl: https://example.org/related
     publishedDateTime: 2026-02-28
     provider: {name: Example Observer, domain: example.org, country: XX}
-    quality: 250
+    quality: -250
     images: [{url: https://images.example.com/r.jpg}, {url: ftp://x}]
     tags: [x]
   - title: No link
@@ -441,7 +440,7 @@ def test_bad_related_entries_are_dropped_or_trimmed_with_warnings() -> None:
     )
     assert lines(result) == [
         "content/a.md:9: warning: field 'related[0].publishedDateTime' has a date but no time; midnight UTC assumed",
-        "content/a.md:11: warning: field 'related[0].quality' must be a whole number from 0 to 100, got 250; ignored",
+        "content/a.md:11: warning: field 'related[0].quality' must be a whole number of at least 0, got -250; ignored",
         "content/a.md:12: warning: field 'related[0].images[1].url' must be an absolute http or https URL, "
         "got 'ftp://x'; image dropped",
         "content/a.md:14: warning: field 'related[1].webUrl' is missing; related link dropped",
@@ -457,7 +456,7 @@ def test_bad_related_entries_are_dropped_or_trimmed_with_warnings() -> None:
 
 
 def test_all_problems_of_a_file_are_reported_in_line_order() -> None:
-    front = 'title: yes\nwebUrl: "javascript:x"\nquality: 500\ntitel: 1\n'
+    front = 'title: yes\nwebUrl: "javascript:x"\nquality: -500\ntitel: 1\n'
     result = parse(front)
     assert result.article is None
     assert [(d.line, d.severity) for d in result.diagnostics] == [

@@ -34,7 +34,7 @@ HOSTILE_REASONS = {
     "not-a-mapping.md": ":2: error: front matter must be a mapping of fields",
     "python-tag.md": ":2: error: unsupported YAML tag !!python/object/apply:os.system",
     "quality-boolean.md": ":6: error: field 'quality' must be a whole number, got a boolean (yes)",
-    "quality-out-of-range.md": ":6: error: field 'quality' must be a whole number from 0 to 100, got 150",
+    "quality-out-of-range.md": ":6: error: field 'quality' must be a whole number of at least 0, got -5",
     "topics-not-a-list.md": ":5: error: field 'topics' must be a list",
     "unclosed-front-matter.md": ":1: error: front matter is not closed",
 }
@@ -108,7 +108,7 @@ def test_duplicates_keep_the_file_whose_path_sorts_first(tmp_path: Path) -> None
 
 def test_report_counts_orders_and_names_files(tmp_path: Path) -> None:
     write(tmp_path, "z.md", article("https://example.com/z", "colour: blue\nshade: dark\n"))
-    write(tmp_path, "sub/b.md", article("javascript:alert(1)", "quality: 900\n"))
+    write(tmp_path, "sub/b.md", article("javascript:alert(1)", "quality: -900\n"))
     write(tmp_path, "a.md", article("https://example.com/a"))
     write(tmp_path, ".drafts/hidden.md", "not even front matter")
     write(tmp_path, "notes.txt", "ignored")
@@ -116,7 +116,7 @@ def test_report_counts_orders_and_names_files(tmp_path: Path) -> None:
     report = validate_folder(tmp_path, "content/", 1 << 20)
     assert [str(d) for d in report.diagnostics] == [
         "content/sub/b.md:3: error: field 'webUrl' must be an absolute http or https URL, got 'javascript:alert(1)'",
-        "content/sub/b.md:6: error: field 'quality' must be a whole number from 0 to 100, got 900",
+        "content/sub/b.md:6: error: field 'quality' must be a whole number of at least 0, got -900",
         "content/topics.yaml:2: error: 'ai' is already the name or an alias of 'AI' (line 1)",
     ]
     assert (report.files_checked, report.articles_ok, report.files_with_errors) == (3, 2, 2)

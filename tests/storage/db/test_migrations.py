@@ -229,6 +229,41 @@ async def test_upgrade_to_0001_then_head_keeps_every_row(database: Database) -> 
     async with database.read() as session:
         found = await search_articles(session, "rover", NOW)
     assert [article.title for article in found] == ["Rover lands on Mars"]
+    async with database.engine.connect() as connection:
+        ranks = await connection.execute(
+            text("SELECT article_id, topic_id, quality_rank FROM article_topics")
+        )
+        ranked = {(article, topic): rank for article, topic, rank in ranks}
+    rover, gone = (row["id"] for row in rows["articles"])
+    ai, space = (row["id"] for row in rows["topics"])
+    # 0005 ranks the live rated articles in their topics; a withdrawn one counts for nothing.
+    assert ranked == {(rover, space): 100, (gone, space): None, (gone, ai): None}
+
+
+async def test_readers_quality_choices_move_to_the_nearest_share_of_each_topic(database: Database) -> None:
+    await database.upgrade("0004")
+    async with database.engine.begin() as connection:
+        for chat_id, share in ((1, 0), (2, 50), (3, 70)):
+            await connection.execute(
+                text(
+                    "INSERT INTO chats (id, type, status, created_at, updated_at)"
+                    " VALUES (:id, 'private', 'active', :now, :now)"
+                ),
+                {"id": chat_id, "now": STORED_NOW},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO chat_preferences (chat_id, min_quality, image_previews, silent)"
+                    " VALUES (:id, :share, true, false)"
+                ),
+                {"id": chat_id, "share": share},
+            )
+    await database.upgrade("head")
+    async with database.engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT chat_id, min_quality FROM chat_preferences ORDER BY chat_id")
+        )
+        assert [tuple(row) for row in found] == [(1, 0), (2, 50), (3, 75)]
 
 
 async def test_create_schema_is_idempotent(database: Database) -> None:

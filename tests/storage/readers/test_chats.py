@@ -95,10 +95,10 @@ async def test_preferences_default_when_never_set(db: Database) -> None:
 async def test_update_preferences_persists_and_keeps_other_settings(db: Database) -> None:
     async with db.write() as session:
         await add_chat(session, 42)
-        assert await update_preferences(session, 42, min_quality=70) == Preferences(min_quality=70)
+        assert await update_preferences(session, 42, min_quality=75) == Preferences(min_quality=75)
     async with db.write() as session:
         updated = await update_preferences(session, 42, silent=True, image_previews=False)
-    assert updated == Preferences(min_quality=70, image_previews=False, silent=True)
+    assert updated == Preferences(min_quality=75, image_previews=False, silent=True)
     async with db.read() as session:
         assert await get_preferences(session, 42) == updated
 
