@@ -43,3 +43,41 @@ async def test_a_video_reaches_every_follower_once_as_its_thumbnail(pushes: Push
     assert first.photo_source == "url:https://i.ytimg.com/vi/abc123DEF45/hqdefault.jpg"
     assert "<iframe" not in first.body
     assert pushes.emulator.violations == []
+
+
+def _logo_only(name: str, size: int) -> str:
+    return f"""---
+title: Release notes {name}
+webUrl: https://news.example.org/{name}
+publishedDateTime: 2026-11-27T11:30:00Z
+topics: [AI]
+quality: 150
+provider:
+  name: Example News
+  domain: news.example.org
+  images:
+    - url: https://news.example.org/logo-{size}.png
+      width: {size}
+      height: {size}
+---
+"""
+
+
+async def test_an_article_without_images_shows_its_source_logo_only_when_readable(pushes: Pushes) -> None:
+    followers = range(5200, 5205)
+    for chat_id in followers:
+        await pushes.follow(chat_id, "AI")
+    for name, size in (("big", 400), ("small", 50)):
+        temporary = pushes.content / f"{name}.md.tmp"
+        temporary.write_text(_logo_only(name, size), encoding="utf-8")
+        temporary.rename(pushes.content / f"{name}.md")
+    await pushes.wait_pushes(dict.fromkeys(followers, 2))
+    await pushes.settle()
+    for chat_id in followers:
+        by_link = {button_url(m, "Read ↗"): m for m in pushes.pushes(chat_id)}
+        assert len(pushes.pushes(chat_id)) == 2  # each once
+        big, small = by_link["https://news.example.org/big"], by_link["https://news.example.org/small"]
+        assert big.method == "sendPhoto"
+        assert small.method == "sendMessage"  # a 50×50 favicon is no picture: text with a link preview
+    assert pushes.emulator.stats()["photo_fetches"] == {"https://news.example.org/logo-400.png": 1}
+    assert pushes.emulator.violations == []
