@@ -45,7 +45,8 @@ from bot.web import (
     stop_web,
     webhook_path,
 )
-from storage.catalog.sync import ContentSync, SyncReport
+from storage.catalog.report import SyncReport
+from storage.catalog.sync import ContentSync
 from storage.catalog.topic_directory import TopicDirectoryCache
 from storage.db.database import Database, displayed_url
 from storage.db.schema import SchemaError

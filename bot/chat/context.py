@@ -20,7 +20,7 @@ from bot.ops.metrics import Metrics
 from bot.telegram.pacing import Pacer
 from bot.texts.en import Texts
 from bot.texts.registry import texts_for
-from storage.catalog.sync import SyncReport
+from storage.catalog.report import SyncReport
 from storage.catalog.topic_directory import TopicDirectory, TopicDirectoryCache
 from storage.db.database import Database
 from storage.readers.chats import register_chat

@@ -17,7 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from watchfiles import Change, awatch
 
-from storage.catalog.sync import ContentSync, SyncReport
+from storage.catalog.report import SyncReport
+from storage.catalog.sync import ContentSync
 from storage.content.channel_file import CHANNELS_FILE
 from storage.content.files import is_article_path
 

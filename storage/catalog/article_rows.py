@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.catalog.quality import rank_articles
+from storage.catalog.quality import QualityRanks
 from storage.catalog.topic_index import TopicIndex
 from storage.content.article import ArticleDoc
 from storage.db.models import ArticleImage, ArticleTopic, RelatedLinkRow, table
@@ -50,6 +50,7 @@ async def replace_children(
     live: dict[str, int],
     docs: dict[str, ArticleDoc],
     index: TopicIndex,
+    ranks: QualityRanks,
 ) -> None:
     """Replace the topics, images and related links of the articles in ``live`` (path -> article id), and
     rank the articles' quality in their topics."""
@@ -128,4 +129,4 @@ async def replace_children(
     ):
         if rows:
             await session.execute(insert(table(model)), rows)
-    await rank_articles(session, ids)
+    await ranks.rank(session, ids)

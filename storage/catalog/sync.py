@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.catalog.article_rows import article_row, replace_children
 from storage.catalog.corrections import open_edits, open_retractions
+from storage.catalog.quality import QualityRanks
+from storage.catalog.report import SyncReport
 from storage.catalog.topic_directory import bump_topics_version
 from storage.catalog.topic_index import TopicIndex
 from storage.content.diagnostics import Diagnostic
@@ -51,44 +51,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What one sync did, for the CLI summary, ``/reload`` and the logs."""
-
-    added: int = 0
-    updated: int = 0
-    moved: int = 0
-    restored: int = 0
-    withdrawn: int = 0
-    unchanged: int = 0
-    errors: int = 0
-    baseline: bool = False
-    deferred: int = 0  # files still being written: a later sync takes them
-    new_article_ids: list[int] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
-
-    @property
-    def changes(self) -> int:
-        return self.added + self.updated + self.moved + self.restored + self.withdrawn
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if not d.is_error)
-
-    def summary_line(self) -> str:
-        line = (
-            f"{self.added} added, {self.updated} updated, {self.moved} moved, {self.restored} restored, "
-            f"{self.withdrawn} withdrawn, {self.unchanged} unchanged, {self.errors} files with errors, "
-            f"{self.warnings} warnings"
-        )
-        if self.baseline:
-            line += " (baseline: existing articles are not pushed)"
-        elif self.new_article_ids:
-            line += f"; {len(self.new_article_ids)} new for push"
-        return line
 
 
 class ContentSync:
@@ -168,6 +130,7 @@ class ContentSync:
                 holders.setdefault(seen.article_id, path)
         previous = {path: seen.article_id for path, seen in known.items()}
         index = TopicIndex(catalog)
+        ranks = QualityRanks()  # this sync's topics' qualities, read once
         now = self.clock()
         async with self.db.write_bulk() as session:
             await index.load(session)
@@ -199,7 +162,9 @@ class ContentSync:
                         [{"path": p, "size": s, "mtime_ns": m, "seen_at": now} for p, s, m in part.touched],
                     )
                 if winners:
-                    await self._apply_batch(session, winners, holders, previous, index, now, mark_new, report)
+                    await self._apply_batch(
+                        session, winners, holders, previous, index, ranks, now, mark_new, report
+                    )
                     await bump_topics_version(session)
         async with self.db.write_bulk() as session:
             await self._record_failures(session, failures, known, now, report)
@@ -280,6 +245,7 @@ class ContentSync:
         holders: dict[int, str],
         previous: dict[str, int | None],
         index: TopicIndex,
+        ranks: QualityRanks,
         now: datetime,
         mark_new: bool,
         report: SyncReport,
@@ -353,7 +319,7 @@ class ContentSync:
             await open_edits(session, edits, now, self.corrections)  # before the rows change
             await session.execute(update(Article), updates)
         live = {path: article_ids[path] for path in docs if path in article_ids}
-        await replace_children(session, live, docs, index)
+        await replace_children(session, live, docs, index, ranks)
         for changed in batch:
             if changed.path in live:
                 file_rows.append(self._file_row(changed, live[changed.path], now))

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.ops.watcher import ContentWatcher
-from storage.catalog.sync import ContentSync, SyncReport
+from storage.catalog.report import SyncReport
+from storage.catalog.sync import ContentSync
 from storage.db.database import Database
 from storage.db.models import Article
 from tests.articles import article_text

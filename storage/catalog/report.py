@@ -1,0 +1,46 @@
+"""What one sync did: counts, the articles new for push, every diagnostic, the fields outside the format."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from storage.content.diagnostics import Diagnostic
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync did, for the CLI summary, ``/reload`` and the logs."""
+
+    added: int = 0
+    updated: int = 0
+    moved: int = 0
+    restored: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    baseline: bool = False
+    deferred: int = 0  # files still being written: a later sync takes them
+    new_article_ids: list[int] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
+
+    @property
+    def changes(self) -> int:
+        return self.added + self.updated + self.moved + self.restored + self.withdrawn
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if not d.is_error)
+
+    def summary_line(self) -> str:
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.moved} moved, {self.restored} restored, "
+            f"{self.withdrawn} withdrawn, {self.unchanged} unchanged, {self.errors} files with errors, "
+            f"{self.warnings} warnings"
+        )
+        if self.baseline:
+            line += " (baseline: existing articles are not pushed)"
+        elif self.new_article_ids:
+            line += f"; {len(self.new_article_ids)} new for push"
+        return line
