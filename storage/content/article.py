@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.content.videos import video_thumbnail
+from storage.content.videos import is_video, video_thumbnail
 
 MIN_LOGO_SIDE = 200  # pixels: a source's logo smaller than this (or of unknown size) is no push picture
 
@@ -80,7 +80,7 @@ class ArticleDoc:
     @property
     def is_video(self) -> bool:
         """``type: video``, or an article that embeds a player."""
-        return (self.type or "").casefold() == "video" or self.player_url is not None
+        return is_video(self.type, self.player_url)
 
     @property
     def preview_images(self) -> tuple[Image, ...]:

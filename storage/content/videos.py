@@ -17,6 +17,11 @@ _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _PATH_PREFIXES = ("/embed/", "/shorts/", "/live/", "/v/")
 
 
+def is_video(article_type: str | None, player_url: str | None) -> bool:
+    """``type: video``, or an article that embeds a player: its push says it is a video."""
+    return (article_type or "").casefold() == "video" or player_url is not None
+
+
 def youtube_id(url: str) -> str | None:
     """The 11-character id of a YouTube watch, short, embed or youtu.be URL; None for anything else."""
     try:

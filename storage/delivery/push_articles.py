@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.content.videos import is_video
 from storage.db.models import Article, ArticleImage, ArticleTopic, RelatedLinkRow, Topic
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 
@@ -46,7 +47,7 @@ async def load_push_article(session: AsyncSession, article_id: int) -> PushArtic
         related=tuple(RelatedSummary(url, title, provider) for url, title, provider in related),
         image_url=image[0] if image else None,
         image_file_id=image[1] if image else None,
-        video=(article.type or "").casefold() == "video" or article.player_url is not None,
+        video=is_video(article.type, article.player_url),
     )
 
 
