@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -15,12 +16,16 @@ from typing import TextIO
 from bot.ops.config import ConfigError, Settings, environment
 from bot.ops.logs import configure_logging
 from storage.catalog.sync import ContentSync
-from storage.content.validation import unknown_fields_line, validate_folder
+from storage.content.diagnostics import Diagnostic, Duplicate
+from storage.content.validation import validate_folder
 from storage.db.database import Database, sqlite_path
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-PROGRESS_MIN_FILES = 200
+PROGRESS_DELAY_SECONDS = 2.0  # a pass shorter than this shows no progress at all
+PROGRESS_LINE_SECONDS = 5.0  # not on a terminal: one progress line this often
+PROGRESS_REDRAW_SECONDS = 0.1  # on a terminal: the bar is redrawn at most this often
+BAR_WIDTH = 24
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,12 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check every article file; needs no database or token")
     validate.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR or ./content)")
     validate.add_argument("--json", action="store_true", help="print a JSON report instead of lines")
+    validate.add_argument("--quiet", "-q", action="store_true", help="print only errors")
 
     importer = commands.add_parser("import", help="sync the content folder into the database once")
     importer.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR or ./content)")
     importer.add_argument(
         "--push-existing", action="store_true", help="mark articles already in the folder for push"
     )
+    importer.add_argument("--quiet", "-q", action="store_true", help="print only errors")
 
     run = commands.add_parser("run", help="run the bot")
     run.add_argument(
@@ -116,36 +123,91 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
     if found is None:
         return EXIT_USAGE
     folder, shown = found
-    report = validate_folder(folder, shown, settings.max_article_bytes, settings.content_exclude)
+    progress = Progress(sys.stderr, "validate")
+    try:
+        report = validate_folder(
+            folder, shown, settings.max_article_bytes, settings.content_exclude, progress=progress
+        )
+    finally:
+        progress.close()
     if args.json:
         json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        for diagnostic in report.diagnostics:
-            print(diagnostic)
-        print(report.summary_line())
-        unknown = report.unknown_fields_line()
-        if unknown:
-            print(unknown)
+        print_outcome(report.summary_lines(), report.diagnostics, report.duplicates, quiet=args.quiet)
     return EXIT_ERRORS if report.files_with_errors else EXIT_OK
 
 
+def print_outcome(
+    summary: Sequence[str], diagnostics: Sequence[Diagnostic], duplicates: Sequence[Duplicate], *, quiet: bool
+) -> None:
+    """The summary first, then one line per problem and per duplicate in path order; ``quiet``: errors only."""
+    if quiet:
+        for diagnostic in diagnostics:
+            if diagnostic.is_error:
+                print(diagnostic)
+        return
+    for line in summary:
+        print(line)
+    per_file: list[Diagnostic | Duplicate] = [*diagnostics, *duplicates]
+    per_file.sort(key=lambda item: (item.path.split("/"), item.line or 0))
+    if per_file:
+        print()
+    for item in per_file:
+        print(item)
+
+
 class Progress:
-    """A one-line progress counter on a terminal; silent elsewhere."""
+    """How a long pass over the folder goes, on ``stream`` (stderr), once it has taken a few seconds: a bar
+    redrawn in place on a terminal, a plain line every few seconds elsewhere (a log, a CI job)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        command: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        delay: float = PROGRESS_DELAY_SECONDS,
+        every: float = PROGRESS_LINE_SECONDS,
+    ) -> None:
         self.stream = stream
-        self.enabled = stream.isatty()
-        self.shown = False
+        self.command = command
+        self.clock = clock
+        self.delay = delay
+        self.terminal = stream.isatty()
+        self.every = PROGRESS_REDRAW_SECONDS if self.terminal else every
+        self.started = clock()
+        self.last_shown: float | None = None
 
-    def __call__(self, count: int) -> None:
-        if self.enabled and count >= PROGRESS_MIN_FILES and count % 100 == 0:
-            self.stream.write(f"\rscanning: {count} files")
-            self.stream.flush()
-            self.shown = True
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        now = self.clock()
+        if now - self.started < self.delay:
+            return
+        finished = total is not None and done >= total
+        if self.last_shown is not None and now - self.last_shown < self.every and not finished:
+            return
+        if self.terminal:
+            self.stream.write(f"\r{self._bar(phase, done, total)}\033[K")
+        else:
+            self.stream.write(f"{self._line(phase, done, total, now)}\n")
+        self.stream.flush()
+        self.last_shown = now
+
+    def _bar(self, phase: str, done: int, total: int | None) -> str:
+        if not total:
+            return f"{self.command}: {phase} {done:,} files"
+        filled = BAR_WIDTH * min(done, total) // total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        return f"{self.command}: {phase} [{bar}] {done:,}/{total:,} files"
+
+    def _line(self, phase: str, done: int, total: int | None, now: float) -> str:
+        of = f" of {total:,}" if total else ""
+        share = f" ({100 * done // total} %)" if total else ""
+        return f"{self.command}: {phase} {done:,}{of} files{share}, {now - self.started:.0f} s"
 
     def close(self) -> None:
-        if self.shown:
+        """Clear the bar from the terminal, so the report starts on a clean line."""
+        if self.terminal and self.last_shown is not None:
             self.stream.write("\r\033[K")
             self.stream.flush()
 
@@ -169,19 +231,15 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
                 max_bytes=settings.max_article_bytes,
                 excludes=settings.content_exclude,
             )
-            progress = Progress(sys.stderr)
+            progress = Progress(sys.stderr, "import")
             try:
                 report = await sync.sync(push_existing=args.push_existing, progress=progress)
             finally:
                 progress.close()
         finally:
             await db.close()
-        for diagnostic in report.diagnostics:
-            print(diagnostic)
-        print(report.summary_line())
-        unknown = unknown_fields_line(report.unknown_fields)
-        if unknown:
-            print(unknown)
+        summary = report.summary_lines(shown)
+        print_outcome(summary, report.diagnostics, report.duplicates, quiet=args.quiet)
         return EXIT_ERRORS if report.errors else EXIT_OK
 
     return asyncio.run(run_import())

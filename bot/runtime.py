@@ -66,9 +66,12 @@ def utc_now() -> datetime:
 
 
 def log_report(report: SyncReport) -> None:
-    """Every problem on its own line; the summary only when something happened."""
+    """Every problem on its own line, a duplicate the first time it is seen; the summary only when something
+    happened."""
     for diagnostic in report.diagnostics:
         (log.error if diagnostic.is_error else log.warning)("%s", diagnostic)
+    for duplicate in report.new_duplicates:
+        log.info("content: %s", duplicate)
     if report.changes or report.errors:
         log.info("content: %s", report.summary_line())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from storage.content.diagnostics import Diagnostic
+from storage.content.diagnostics import Diagnostic, Duplicate, outcome_lines
 
 
 @dataclass(slots=True)
@@ -24,6 +24,8 @@ class SyncReport:
     new_article_ids: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
+    duplicates: list[Duplicate] = field(default_factory=list)  # files skipped: another holds their article
+    new_duplicates: list[Duplicate] = field(default_factory=list)  # of those, the ones no sync saw before
 
     @property
     def changes(self) -> int:
@@ -39,8 +41,17 @@ class SyncReport:
             f"{self.withdrawn} withdrawn, {self.unchanged} unchanged, {self.errors} files with errors, "
             f"{self.warnings} warnings"
         )
+        if self.duplicates:
+            line += f", {len(self.duplicates)} duplicates skipped"
         if self.baseline:
             line += " (baseline: existing articles are not pushed)"
         elif self.new_article_ids:
             line += f"; {len(self.new_article_ids)} new for push"
         return line
+
+    def summary_lines(self, folder: str) -> list[str]:
+        """The operator's summary of an import: the headline, then rejected files and warnings by reason,
+        the duplicates and the fields outside the format (``newsbot import``)."""
+        where = f" {folder}" if folder else ""
+        headline = f"imported{where}: {self.summary_line()}"
+        return [headline, *outcome_lines(self.diagnostics, self.duplicates, self.unknown_fields)]

@@ -24,9 +24,9 @@ from storage.catalog.quality import QualityRanks
 from storage.catalog.report import SyncReport
 from storage.catalog.topic_directory import bump_topics_version
 from storage.catalog.topic_index import TopicIndex
-from storage.content.diagnostics import Diagnostic
+from storage.content.diagnostics import Diagnostic, Duplicate
 from storage.content.excludes import NOTHING_EXCLUDED, Excludes
-from storage.content.files import display_path
+from storage.content.files import Progress, display_path
 from storage.content.scan import ChangedFile, KnownFile, ReadResult, read_files, stat_folder
 from storage.content.topics import TopicCatalog, load_topic_catalog
 from storage.db.database import Database
@@ -87,16 +87,14 @@ class ContentSync:
         self,
         *,
         push_existing: bool = False,
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
         settle: bool = True,
     ) -> SyncReport:
         """One sync; ``settle=False`` reads even files that changed a moment ago (start-up, one-shot import)."""
         async with self._lock:
             return await self._sync(push_existing=push_existing, progress=progress, settle=settle)
 
-    async def _sync(
-        self, *, push_existing: bool, progress: Callable[[int], None] | None, settle: bool
-    ) -> SyncReport:
+    async def _sync(self, *, push_existing: bool, progress: Progress | None, settle: bool) -> SyncReport:
         report = SyncReport()
         if not self.root.is_dir():
             report.errors = 1
@@ -128,7 +126,6 @@ class ContentSync:
             seen = known.get(path)
             if seen is not None and seen.article_id is not None:
                 holders.setdefault(seen.article_id, path)
-        previous = {path: seen.article_id for path, seen in known.items()}
         index = TopicIndex(catalog)
         ranks = QualityRanks()  # this sync's topics' qualities, read once
         now = self.clock()
@@ -139,17 +136,18 @@ class ContentSync:
         claimed: dict[str, str] = {}
         failures: list[ChangedFile] = []
         orphans: set[int] = {a for p in state.gone if (a := known[p].article_id) is not None}
+        read = 0
         async for part in self._read_batches(state.to_read, known):
             winners: list[ChangedFile] = []
             for changed in part.changed:
                 if changed.article is None:
                     failures.append(changed)
                 elif (first := claimed.setdefault(changed.article.url_key, changed.path)) != changed.path:
-                    failures.append(self._duplicate(changed, first))
+                    failures.append(self._duplicate(changed, first, known, report))
                 else:
                     winners.append(changed)
-                if (held := previous.get(changed.path)) is not None:
-                    orphans.add(held)
+                if (seen := known.get(changed.path)) is not None and seen.article_id is not None:
+                    orphans.add(seen.article_id)
             failures.extend(part.unreadable)
             report.unchanged += len(part.touched)
             report.diagnostics.extend(d for c in winners for d in c.diagnostics)
@@ -163,9 +161,12 @@ class ContentSync:
                     )
                 if winners:
                     await self._apply_batch(
-                        session, winners, holders, previous, index, ranks, now, mark_new, report
+                        session, winners, holders, known, index, ranks, now, mark_new, report
                     )
                     await bump_topics_version(session)
+            read += len(part.touched) + len(part.changed) + len(part.unreadable)
+            if progress is not None:
+                progress("reading", read, len(state.to_read))
         async with self.db.write_bulk() as session:
             await self._record_failures(session, failures, known, now, report)
             if state.gone:
@@ -217,25 +218,24 @@ class ContentSync:
         catalog, diagnostics = load_topic_catalog(path, display_path(self.display_prefix, TOPICS_FILE))
         return catalog, list(diagnostics)
 
-    def _duplicate(self, changed: ChangedFile, holder: str) -> ChangedFile:
+    def _duplicate(
+        self, changed: ChangedFile, holder: str, known: dict[str, KnownFile], report: SyncReport
+    ) -> ChangedFile:
+        """``changed`` holds the article of ``holder``: it is skipped, not an error (a site often files one
+        story twice). Its file row remembers why, so every sync reads it again and it takes the article over
+        when ``holder`` goes; the logs name it only the first time (``SyncReport.new_duplicates``)."""
         assert changed.article is not None
         mine, kept = (
             display_path(self.display_prefix, changed.path),
             display_path(self.display_prefix, holder),
         )
-        message = (
-            f"duplicate webUrl: {mine} and {kept} are the same article ({changed.article.url_key}); "
-            f"{kept} is kept"
-        )
-        error = Diagnostic(mine, "error", message)
+        duplicate = Duplicate(mine, kept, changed.article.url_key)
+        report.duplicates.append(duplicate)
+        seen = known.get(changed.path)
+        if seen is None or seen.last_error != str(duplicate):
+            report.new_duplicates.append(duplicate)
         return ChangedFile(
-            changed.path,
-            changed.size,
-            changed.mtime_ns,
-            changed.content_hash,
-            None,
-            (error,),
-            duplicate_of=holder,
+            changed.path, changed.size, changed.mtime_ns, changed.content_hash, None, (), duplicate
         )
 
     async def _apply_batch(
@@ -243,7 +243,7 @@ class ContentSync:
         session: AsyncSession,
         batch: list[ChangedFile],
         holders: dict[int, str],
-        previous: dict[str, int | None],
+        known: dict[str, KnownFile],
         index: TopicIndex,
         ranks: QualityRanks,
         now: datetime,
@@ -275,16 +275,13 @@ class ContentSync:
             # An article that another present file holds makes this file a duplicate, not an update.
             holder = holders.get(article_id)
             if holder is not None and holder != changed.path:
-                duplicate = self._duplicate(changed, holder)
-                report.errors += 1
-                report.diagnostics.extend(duplicate.diagnostics)
-                file_rows.append(self._file_row(duplicate, None, now))
+                file_rows.append(self._file_row(self._duplicate(changed, holder, known, report), None, now))
                 continue
             article_ids[changed.path] = article_id
             updates.append({"id": article_id, **article_row(doc, now)})
             if withdrawn_at is not None:
                 report.restored += 1
-            elif previous.get(changed.path) == article_id:
+            elif (seen := known.get(changed.path)) is not None and seen.article_id == article_id:
                 report.updated += 1
             else:
                 report.moved += 1
@@ -328,14 +325,18 @@ class ContentSync:
             await self.before_fanout(session, now)
 
     def _file_row(self, changed: ChangedFile, article_id: int | None, now: datetime) -> dict[str, Any]:
-        errors = [d for d in changed.diagnostics if d.is_error]
+        errors = (
+            [str(changed.duplicate)]
+            if changed.duplicate
+            else [str(d) for d in changed.diagnostics if d.is_error]
+        )
         return {
             "path": changed.path,
             "size": changed.size,
             "mtime_ns": changed.mtime_ns,
             "content_hash": changed.content_hash,
             "article_id": article_id,
-            "last_error": str(errors[0]) if errors else None,
+            "last_error": errors[0] if errors else None,
             "seen_at": now,
         }
 
@@ -356,10 +357,11 @@ class ContentSync:
         """Remember failing files; a file that was good keeps its last good article live."""
         rows = []
         for changed in failures:
-            report.errors += 1
-            report.diagnostics.extend(changed.diagnostics)
             seen = known.get(changed.path)
-            keep = None if changed.duplicate_of or seen is None else seen.article_id
+            if changed.duplicate is None:
+                report.errors += 1
+                report.diagnostics.extend(changed.diagnostics)
+            keep = None if changed.duplicate or seen is None else seen.article_id
             rows.append(self._file_row(changed, keep, now))
         await self._upsert_files(session, rows)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -20,6 +20,8 @@ ARTICLE_SUFFIX = ".md"
 # Editor and transfer leftovers (``a.md~``, ``a.md.swp``, ``a.md.tmp``, ``a.md.part``) never end in ``.md``,
 # so the suffix rule alone ignores them; they are listed for the documentation and the tests.
 LEFTOVER_SUFFIXES = ("~", ".swp", ".tmp", ".part")
+# Told how a long pass over a folder goes: (phase, files done, files in all or None while still counting).
+Progress = Callable[[str, int, int | None], None]
 _OPEN_FLAGS = (
     os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 )
@@ -96,8 +98,8 @@ def read_article_file(path: Path, root: Path, display: str, max_bytes: int) -> F
     """Read one article, never more than ``max_bytes`` + 1 bytes, and only if it stood still meanwhile."""
     size = mtime_ns = 0
 
-    def failure(message: str) -> FileRead:
-        return FileRead(None, size, mtime_ns, (Diagnostic(display, "error", message),))
+    def failure(message: str, reason: str = "unreadable file") -> FileRead:
+        return FileRead(None, size, mtime_ns, (Diagnostic(display, "error", message, reason=reason),))
 
     try:
         target = _target(path, root)
@@ -108,7 +110,7 @@ def read_article_file(path: Path, root: Path, display: str, max_bytes: int) -> F
             if not stat.S_ISREG(opened.st_mode):
                 return failure("not a regular file")
             if opened.st_size > max_bytes:
-                return failure(f"file is larger than the limit of {max_bytes} bytes")
+                return failure(f"file is larger than the limit of {max_bytes} bytes", "file too large")
             data = _read_at_most(descriptor, max_bytes + 1)
         finally:
             os.close(descriptor)
@@ -123,7 +125,7 @@ def read_article_file(path: Path, root: Path, display: str, max_bytes: int) -> F
         return failure(f"cannot read file: {error.strerror or error}")
     size, mtime_ns = after.st_size, after.st_mtime_ns
     if len(data) > max_bytes:
-        return failure(f"file is larger than the limit of {max_bytes} bytes")
+        return failure(f"file is larger than the limit of {max_bytes} bytes", "file too large")
     if _fingerprint(opened) != _fingerprint(after) or len(data) != size:
         return failure("file changed while being read")
     return FileRead(data, size, mtime_ns)

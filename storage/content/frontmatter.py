@@ -55,10 +55,11 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 class FrontMatterError(Exception):
     """The file cannot be read as front matter; ``line`` is a file line when known."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, reason: str = "unsupported YAML") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.reason = reason  # the kind of problem, for a summary by reason (Diagnostic.reason)
 
 
 class YamlMapping(dict[str, Any]):
@@ -101,14 +102,18 @@ class FrontMatter:
 def decode_text(data: bytes) -> str:
     """UTF-8 (an optional BOM dropped) with line endings made LF; rejects binary and non-UTF-8 data."""
     if b"\x00" in data:
-        raise FrontMatterError("binary file (contains NUL bytes), not a Markdown article")
+        raise FrontMatterError(
+            "binary file (contains NUL bytes), not a Markdown article", reason="binary file"
+        )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise FrontMatterError(f"file is not valid UTF-8 (byte 0x{data[error.start]:02x})", line) from None
+        raise FrontMatterError(
+            f"file is not valid UTF-8 (byte 0x{data[error.start]:02x})", line, "not UTF-8"
+        ) from None
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
@@ -116,13 +121,15 @@ def split_front_matter(data: bytes) -> FrontMatter:
     """Cut ``---`` / YAML / ``---`` / body; raises FrontMatterError for everything that is not that shape."""
     text = decode_text(data)
     if not text.strip():
-        raise FrontMatterError("file is empty")
+        raise FrontMatterError("file is empty", reason="empty file")
     opening = _OPENING.match(text)
     if opening is None:
-        raise FrontMatterError("no front matter: the file must start with a '---' line", 1)
+        raise FrontMatterError("no front matter: the file must start with a '---' line", 1, "no front matter")
     closing = _DELIMITER.search(text, opening.end())
     if closing is None:
-        raise FrontMatterError("front matter is not closed: add a '---' line after the last field", 1)
+        raise FrontMatterError(
+            "front matter is not closed: add a '---' line after the last field", 1, "front matter not closed"
+        )
     body = _LEADING_BLANK_LINES.sub("", text[closing.end() + 1 :], count=1).rstrip()
     return FrontMatter(text[opening.end() : closing.start()], body, line_offset=1)
 
@@ -149,12 +156,14 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         ):
             problem += f" ({error.context} that starts on line {context.line + line_offset + 1})"
         raise FrontMatterError(
-            f"malformed YAML: {problem}", None if mark is None else mark.line + line_offset + 1
+            f"malformed YAML: {problem}",
+            None if mark is None else mark.line + line_offset + 1,
+            "malformed YAML",
         ) from None
     except yaml.reader.ReaderError as error:
         line = text.encode("utf-8").count(b"\n", 0, error.position) + line_offset + 1
         raise FrontMatterError(
-            f"malformed YAML: {error.reason} (character #x{error.character:04x})", line
+            f"malformed YAML: {error.reason} (character #x{error.character:04x})", line, "malformed YAML"
         ) from None
     finally:
         loader.dispose()
@@ -187,7 +196,9 @@ def _build(loader: Any, first_line: int) -> Any:
                 if key in parent.key_lines:
                     line = _line(event, first_line)
                     raise FrontMatterError(
-                        f"duplicate key {key!r} (first on line {parent.key_lines[key]})", line
+                        f"duplicate key {key!r} (first on line {parent.key_lines[key]})",
+                        line,
+                        "duplicate key",
                     )
                 parent.key_lines[key] = event.start_mark.line + first_line
                 continue

@@ -70,19 +70,18 @@ class ParseResult:
 def parse_article(data: bytes, path: str, max_bytes: int = MAX_ARTICLE_BYTES) -> ParseResult:
     """Check one article file. ``path`` is only used to name the file in diagnostics."""
     if len(data) > max_bytes:
-        return _failure(path, f"file is larger than the limit of {max_bytes} bytes", None)
+        return _failure(path, f"file is larger than the limit of {max_bytes} bytes", None, "file too large")
     try:
         front = split_front_matter(data)
         document = load_yaml(front.text, front.line_offset)
     except FrontMatterError as error:
-        return _failure(path, error.message, error.line)
+        return _failure(path, error.message, error.line, error.reason)
     if document is None:
-        return _failure(
-            path, "front matter is empty: it needs at least title, webUrl, publishedDateTime, topics", 1
-        )
+        message = "front matter is empty: it needs at least title, webUrl, publishedDateTime, topics"
+        return _failure(path, message, 1, "empty front matter")
     if not isinstance(document, YamlMapping):
         message = f"front matter must be a mapping of fields ('name: value' lines), got {describe(document)}"
-        return _failure(path, message, front.line_offset + 1)
+        return _failure(path, message, front.line_offset + 1, "front matter not a mapping")
     reader = _ArticleReader(path)
     article = reader.article(document, front.body)
     diagnostics = tuple(sorted(reader.diagnostics, key=lambda item: item.line or 0))
@@ -90,8 +89,8 @@ def parse_article(data: bytes, path: str, max_bytes: int = MAX_ARTICLE_BYTES) ->
     return ParseResult(None if reader.errors else article, diagnostics, document.key_lines, unknown)
 
 
-def _failure(path: str, message: str, line: int | None) -> ParseResult:
-    return ParseResult(None, (Diagnostic(path, "error", message, line),))
+def _failure(path: str, message: str, line: int | None, reason: str) -> ParseResult:
+    return ParseResult(None, (Diagnostic(path, "error", message, line, reason),))
 
 
 class _ArticleReader:
@@ -103,9 +102,10 @@ class _ArticleReader:
         self.errors = 0
         self.unknown_fields: set[str] = set()
 
-    def report(self, severity: Severity, message: str, line: int | None) -> None:
+    def report(self, severity: Severity, message: str, line: int | None, reason: str) -> None:
+        """One problem; ``reason`` is its kind without this file's values (fields named as ``images[].url``)."""
         self.errors += severity == "error"
-        self.diagnostics.append(Diagnostic(self.path, severity, message, line))
+        self.diagnostics.append(Diagnostic(self.path, severity, message, line, _INDEX.sub("[]", reason)))
 
     def article(self, doc: YamlMapping, body: str) -> ArticleDoc | None:
         title = self.required(doc, "title", fields.text)
@@ -149,7 +149,7 @@ class _ArticleReader:
             src = "https:" + src  # a protocol-relative embed, as players publish them
         if not is_http_url(src):
             message = f"field 'featuredContent' embeds a player at {fields.shorten(src)!r}, not an http(s) URL; ignored"
-            self.report("warning", message, doc.key_lines["featuredContent"])
+            self.report("warning", message, doc.key_lines["featuredContent"], "player not an http(s) URL")
             return None
         return src
 
@@ -159,11 +159,13 @@ class _ArticleReader:
         self, doc: YamlMapping, key: str, convert: Callable[[YamlMapping, str], _T], missing: str = ""
     ) -> _T | None:
         if key not in doc:
-            self.report("error", f"missing required field {missing or repr(key)}", None)
+            self.report(
+                "error", f"missing required field {missing or repr(key)}", None, f"missing field '{key}'"
+            )
             return None
         value = self.optional(doc, key, convert, "error")
         if value == "" or doc[key] is None:
-            self.report("error", f"field '{key}' is empty", doc.key_lines[key])
+            self.report("error", f"field '{key}' is empty", doc.key_lines[key], f"empty field '{key}'")
         return value
 
     def optional(
@@ -182,7 +184,8 @@ class _ArticleReader:
             return convert(mapping, key)
         except fields.Invalid as problem:
             line = mapping.key_lines[key]
-            self.report(severity, f"field '{label or key}' {problem}{consequence}", line)
+            message = f"field '{label or key}' {problem}{consequence}"
+            self.report(severity, message, line, f"invalid field '{label or key}'")
             return None
 
     def timestamp_of(self, severity: Severity, label: str = "") -> Callable[[YamlMapping, str], datetime]:
@@ -192,7 +195,9 @@ class _ArticleReader:
             value, date_only = fields.timestamp(container[key])
             if date_only:
                 message = f"field '{label or key}' has a date but no time; midnight UTC assumed"
-                self.report("warning", message, container.key_lines[key])
+                self.report(
+                    "warning", message, container.key_lines[key], f"date without time: '{label or key}'"
+                )
             return value
 
         return convert
@@ -208,7 +213,7 @@ class _ArticleReader:
             if meant is not None:
                 fate = "kept as extra" if keep else "ignored"
                 message = f"unknown field {prefix + key!r} ({fate}); did you mean '{meant}'?"
-                self.report("warning", message, mapping.key_lines[key])
+                self.report("warning", message, mapping.key_lines[key], "likely misspelt field name")
             else:
                 self.unknown_fields.add(_INDEX.sub("[]", prefix + key))
             if keep:
@@ -220,30 +225,33 @@ class _ArticleReader:
     def topics(self, doc: YamlMapping) -> tuple[str, ...]:
         value = doc.get("topics")
         if "topics" not in doc:
-            self.report("error", "missing required field 'topics'", None)
+            self.report("error", "missing required field 'topics'", None, "missing field 'topics'")
             return ()
         line = doc.key_lines["topics"]
         if value is None:
-            self.report("error", "field 'topics' is empty: list at least one topic", line)
+            self.report(
+                "error", "field 'topics' is empty: list at least one topic", line, "empty field 'topics'"
+            )
             return ()
         if not isinstance(value, YamlSequence):
             message = (
                 f"field 'topics' must be a list of names, e.g. topics: [AI, Climate], got {describe(value)}"
             )
-            self.report("error", message, line)
+            self.report("error", message, line, "invalid field 'topics'")
             return ()
         if not value:
-            self.report("error", "field 'topics' is empty: list at least one topic", line)
+            self.report(
+                "error", "field 'topics' is empty: list at least one topic", line, "empty field 'topics'"
+            )
         names: dict[str, str] = {}
         for index, item_line in enumerate(value.item_lines):
             name = as_text(value, index)
             if name is None:
                 got = describe_item(value, index)
-                self.report(
-                    "error", f"field 'topics[{index}]' must be text, got {got}; put it in quotes", item_line
-                )
+                message = f"field 'topics[{index}]' must be text, got {got}; put it in quotes"
+                self.report("error", message, item_line, "invalid field 'topics[]'")
             elif not name.strip():
-                self.report("error", f"field 'topics[{index}]' is empty", item_line)
+                self.report("error", f"field 'topics[{index}]' is empty", item_line, "empty field 'topics[]'")
             else:
                 names.setdefault(topic_key(name), clean_topic_name(name))
         return tuple(names.values())
@@ -258,7 +266,7 @@ class _ArticleReader:
         suffix = "; ignored" if severity == "warning" else ""  # an error needs no note: the file is skipped
         if not isinstance(value, YamlMapping):
             message = f"field '{label}' must be a mapping with name and domain, got {describe(value)}{suffix}"
-            self.report(severity, message, mapping.key_lines[key])
+            self.report(severity, message, mapping.key_lines[key], f"invalid field '{label}'")
             return None
         name = self.optional(value, "name", fields.text, severity, f"{label}.name", suffix) or None
         domain = self.optional(value, "domain", fields.text, severity, f"{label}.domain", suffix) or None
@@ -277,11 +285,8 @@ class _ArticleReader:
             return []
         if not isinstance(value, YamlSequence):
             suffix = "; ignored" if severity == "warning" else ""
-            self.report(
-                severity,
-                f"field '{label}' must be a list, got {describe(value)}{suffix}",
-                mapping.key_lines[key],
-            )
+            message = f"field '{label}' must be a list, got {describe(value)}{suffix}"
+            self.report(severity, message, mapping.key_lines[key], f"invalid field '{label}'")
             return []
         return [
             (f"{label}[{index}]", item, line)
@@ -293,7 +298,7 @@ class _ArticleReader:
         for entry, item, line in self.entries(mapping, key, label, severity):
             if not isinstance(item, YamlMapping):
                 message = f"field '{entry}' must be a mapping, got {describe(item)}; image dropped"
-                self.report("warning", message, line)
+                self.report("warning", message, line, f"invalid field '{entry}'")
                 continue
             url = self.entry_url(item, "url", entry, "image dropped")
             if url is None:
@@ -314,7 +319,7 @@ class _ArticleReader:
         for entry, item, line in self.entries(doc, "related", "related", "error"):
             if not isinstance(item, YamlMapping):
                 message = f"field '{entry}' must be a mapping, got {describe(item)}; related link dropped"
-                self.report("warning", message, line)
+                self.report("warning", message, line, f"invalid field '{entry}'")
                 continue
             web_url = self.entry_url(item, "webUrl", entry, "related link dropped")
             if web_url is None:
@@ -346,7 +351,8 @@ class _ArticleReader:
     def entry_url(self, item: YamlMapping, key: str, label: str, consequence: str) -> str | None:
         """The URL an entry stands on; without one the entry is dropped with a warning."""
         if item.get(key) is None:
-            self.report("warning", f"field '{label}.{key}' is missing; {consequence}", item.line)
+            message = f"field '{label}.{key}' is missing; {consequence}"
+            self.report("warning", message, item.line, f"missing field '{label}.{key}'")
             return None
         return self.optional(item, key, fields.url, "warning", f"{label}.{key}", f"; {consequence}")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.content.article import ArticleDoc
-from storage.content.diagnostics import Diagnostic
+from storage.content.diagnostics import Diagnostic, Duplicate
 from storage.content.excludes import NOTHING_EXCLUDED, Excludes
-from storage.content.files import display_path, read_article_file, walk_article_files
+from storage.content.files import Progress, display_path, read_article_file, walk_article_files
 from storage.content.parsing import parse_article
 
 
@@ -37,7 +37,7 @@ class ChangedFile:
     content_hash: str
     article: ArticleDoc | None
     diagnostics: tuple[Diagnostic, ...]
-    duplicate_of: str | None = None  # the file that holds this file's article
+    duplicate: Duplicate | None = None  # another file holds this file's article: this one is skipped
     unknown_fields: frozenset[str] = frozenset()  # fields outside the format (ParseResult.unknown_fields)
 
 
@@ -68,12 +68,13 @@ def content_hash(data: bytes) -> str:
 def stat_folder(
     root: Path,
     known: Mapping[str, KnownFile],
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     *,
     settle_seconds: float = 0.0,
     excludes: Excludes = NOTHING_EXCLUDED,
 ) -> FolderState:
-    """Stat every article file; files that failed last time are read again, so errors are re-reported.
+    """Stat every article file; files that failed last time are read again, so errors are re-reported (and
+    a duplicate takes over its article when the file that held it goes).
 
     A file modified less than ``settle_seconds`` ago may still be being written: it is left for a later
     sync (``deferred``) instead of being read half-way.
@@ -81,9 +82,10 @@ def stat_folder(
     state = FolderState()
     settle_ns = int(settle_seconds * 1e9)
     now_ns = time.time_ns()
-    for count, (rel, path) in enumerate(walk_article_files(root, excludes), start=1):
+    files = walk_article_files(root, excludes)
+    for count, (rel, path) in enumerate(files, start=1):
         if progress is not None:
-            progress(count)
+            progress("scanning", count, len(files))
         state.present.add(rel)
         seen = known.get(rel)
         try:

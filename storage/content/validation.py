@@ -9,14 +9,16 @@ from typing import Any
 
 from storage.content.article import ArticleDoc
 from storage.content.channel_file import CHANNELS_FILE, load_channel_map
-from storage.content.diagnostics import Diagnostic
+from storage.content.diagnostics import Diagnostic, Duplicate, outcome_lines, tally, unknown_fields_line
 from storage.content.excludes import NOTHING_EXCLUDED, Excludes
-from storage.content.files import display_path, iter_article_files, read_article_file
+from storage.content.files import Progress, display_path, read_article_file, walk_article_files
 from storage.content.parsing import MAX_ARTICLE_BYTES, parse_article
 from storage.content.topics import TopicCatalog, load_topic_catalog
 
 TOPICS_FILE = "topics.yaml"
-REPORT_VERSION = 1  # the "version" of as_json(); raised when a field changes meaning or goes away
+# The "version" of as_json(); raised when a field changes meaning or goes away. 2: duplicates are no longer
+# errors in "diagnostics" but a list of their own; every diagnostic has a "reason".
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ValidationReport:
     diagnostics: tuple[Diagnostic, ...] = ()
     catalog: TopicCatalog = field(default_factory=TopicCatalog)
     unknown_fields: dict[str, int] = field(default_factory=dict)  # field outside the format -> files with it
+    duplicates: tuple[Duplicate, ...] = ()  # files skipped because another file holds their article
 
     @property
     def articles_ok(self) -> int:
@@ -52,7 +55,17 @@ class ValidationReport:
 
     def summary_line(self) -> str:
         articles, failed, warnings = self.articles_ok, self.files_with_errors, self.warnings
-        return f"{articles} articles ok, {failed} files with errors, {warnings} warnings"
+        line = f"{articles} articles ok, {failed} files with errors, {warnings} warnings"
+        if self.duplicates:
+            line += f", {len(self.duplicates)} duplicates skipped"
+        return line
+
+    def summary_lines(self) -> list[str]:
+        """The operator's summary: a headline, then rejected files and warnings by reason, the duplicates
+        and the fields outside the format."""
+        where = f" in {self.folder}" if self.folder else ""
+        headline = f"checked {self.files_checked:,} files{where}: {self.summary_line()}"
+        return [headline, *outcome_lines(self.diagnostics, self.duplicates, self.unknown_fields)]
 
     def unknown_fields_line(self) -> str | None:
         """Fields outside the format, named once for the folder (they draw no warning per file)."""
@@ -60,6 +73,7 @@ class ValidationReport:
 
     def as_json(self) -> dict[str, Any]:
         """The report as plain JSON values; the schema is documented in docs/content-format.md."""
+        counts = tally(self.diagnostics)
         return {
             "version": REPORT_VERSION,
             "folder": self.folder,
@@ -69,19 +83,28 @@ class ValidationReport:
             "files_with_errors": self.files_with_errors,
             "errors": self.errors,
             "warnings": self.warnings,
+            "duplicates_skipped": len(self.duplicates),
+            "rejected_by_reason": counts.rejected,
+            "warnings_by_reason": counts.warnings,
             "unknown_fields": dict(sorted(self.unknown_fields.items())),
             "diagnostics": [diagnostic.as_dict() for diagnostic in self.diagnostics],
+            "duplicates": [duplicate.as_dict() for duplicate in self.duplicates],
         }
 
 
 def validate_folder(
-    root: Path, display_prefix: str, max_bytes: int = MAX_ARTICLE_BYTES, excludes: Excludes = NOTHING_EXCLUDED
+    root: Path,
+    display_prefix: str,
+    max_bytes: int = MAX_ARTICLE_BYTES,
+    excludes: Excludes = NOTHING_EXCLUDED,
+    progress: Progress | None = None,
 ) -> ValidationReport:
     """Read and check every article under ``root``, its ``topics.yaml`` and ``channels.yaml``, as the bot
     would load them (channels are checked as a file: whether Telegram knows them is the bot's to find out).
 
     Two files with the same normalized ``webUrl`` are one article twice: the file whose relative path sorts
-    first is kept, the other is an error. Diagnostics name files as ``display_prefix``/relative path.
+    first is kept, the other is a duplicate (skipped, not an error). Diagnostics name files as
+    ``display_prefix``/relative path.
     """
     if not root.is_dir():
         missing = Diagnostic(display_prefix or ".", "error", "content folder not found")
@@ -90,13 +113,15 @@ def validate_folder(
     articles: dict[str, ArticleDoc] = {}
     owners: dict[str, str] = {}  # url_key -> display path of the file that has it
     unknown: Counter[str] = Counter()
-    files_checked = 0
-    for path in iter_article_files(root, excludes):
-        files_checked += 1
-        rel = path.relative_to(root)
-        shown = display_path(display_prefix, rel.as_posix())
-        checked = _check(path, root, shown, max_bytes, articles, owners, unknown)
-        ordered.extend((rel.parts, diagnostic.line or 0, diagnostic) for diagnostic in checked)
+    duplicates: list[Duplicate] = []
+    files = walk_article_files(root, excludes)
+    for files_checked, (rel, path) in enumerate(files, start=1):
+        shown = display_path(display_prefix, rel)
+        checked = _check(Path(path), root, shown, max_bytes, articles, owners, unknown, duplicates)
+        parts = PurePosixPath(rel).parts
+        ordered.extend((parts, diagnostic.line or 0, diagnostic) for diagnostic in checked)
+        if progress is not None:
+            progress("checking", files_checked, len(files))
 
     catalog = TopicCatalog()
     topics_path = root / TOPICS_FILE
@@ -114,7 +139,9 @@ def validate_folder(
 
     ordered.sort(key=lambda item: item[:2])
     report = tuple(diagnostic for _, _, diagnostic in ordered)
-    return ValidationReport(display_prefix, files_checked, articles, report, catalog, dict(unknown))
+    return ValidationReport(
+        display_prefix, len(files), articles, report, catalog, dict(unknown), tuple(duplicates)
+    )
 
 
 def _check(
@@ -125,8 +152,10 @@ def _check(
     articles: dict[str, ArticleDoc],
     owners: dict[str, str],
     unknown: Counter[str],
+    duplicates: list[Duplicate],
 ) -> tuple[Diagnostic, ...]:
-    """One file's diagnostics; a good article joins ``articles`` unless another file owns its URL."""
+    """One file's diagnostics; a good article joins ``articles`` unless another file owns its URL (then
+    the file joins ``duplicates``)."""
     read = read_article_file(path, root, shown, max_bytes)
     if read.data is None:
         return read.diagnostics
@@ -137,20 +166,8 @@ def _check(
         return read.diagnostics + parsed.diagnostics
     owner = owners.setdefault(article.url_key, shown)
     if owner != shown:
-        message = (
-            f"duplicate webUrl: {shown} and {owner} are the same article ({article.url_key}); {owner} is kept"
-        )
-        duplicate = Diagnostic(shown, "error", message, parsed.lines.get("webUrl"))
-        return (*read.diagnostics, *parsed.diagnostics, duplicate)
+        link_line = parsed.lines.get("webUrl") or parsed.lines.get("originalUrl")
+        duplicates.append(Duplicate(shown, owner, article.url_key, link_line))
+        return ()  # a skipped file's own warnings do not matter to anyone: the kept file is what is served
     articles[shown] = article
     return read.diagnostics + parsed.diagnostics
-
-
-def unknown_fields_line(counts: dict[str, int], most: int = 10) -> str | None:
-    """``fields outside the format, kept without a warning: layout (700 files), tags (12 files)``, or None."""
-    if not counts:
-        return None
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    shown = ", ".join(f"{name!r} ({n} file{'s' if n != 1 else ''})" for name, n in ranked[:most])
-    more = f" and {len(ranked) - most} more" if len(ranked) > most else ""
-    return f"fields outside the format, kept without a warning: {shown}{more}"

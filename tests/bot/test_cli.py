@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.cli import Progress
 from tests.articles import article_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +38,9 @@ def test_validate_passes_on_the_shipped_content() -> None:
     result = newsbot("validate", "content/")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1].endswith("0 files with errors, 0 warnings")
-    assert int(lines[-1].split()[0]) >= 15
+    assert len(lines) == 1 and lines[0].startswith("checked ") and " files in content: " in lines[0]
+    assert lines[0].endswith("0 files with errors, 0 warnings")
+    assert int(lines[0].split(": ")[1].split()[0]) >= 15
 
 
 def test_validate_reports_hostile_files_and_exits_1() -> None:
@@ -46,7 +49,44 @@ def test_validate_reports_hostile_files_and_exits_1() -> None:
     errors = [line for line in result.stdout.splitlines() if ": error: " in line]
     named = {line.split(":", 1)[0] for line in errors}
     hostile = {f"tests/data/hostile/{p.name}" for p in (ROOT / "tests/data/hostile").glob("*.md")}
-    assert named == hostile - {"tests/data/hostile/duplicate-url-a.md"}
+    assert named == hostile - {
+        "tests/data/hostile/duplicate-url-a.md",
+        "tests/data/hostile/duplicate-url-b.md",
+    }
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"checked {len(hostile)} files in tests/data/hostile: 1 articles ok, ")
+    assert lines[1] == f"rejected: {len(named)} files", "the summary comes first"
+    assert "       2  invalid field 'quality'" in lines
+    assert "duplicates: 1 file skipped, the same article as 1 file kept" in lines
+    duplicates = [line for line in lines if ": duplicate: " in line]
+    assert duplicates == [
+        "tests/data/hostile/duplicate-url-b.md:3: duplicate: the same article as "
+        "tests/data/hostile/duplicate-url-a.md (https://example.com/story?id=7); "
+        "tests/data/hostile/duplicate-url-a.md is kept"
+    ]
+    assert lines.index("") < lines.index(errors[0]), "then the per-file lines"
+
+
+def test_quiet_prints_only_the_errors() -> None:
+    loud = newsbot("validate", "tests/data/hostile")
+    quiet = newsbot("validate", "--quiet", "tests/data/hostile")
+    assert quiet.returncode == loud.returncode == 1
+    errors = [line for line in loud.stdout.splitlines() if ": error: " in line]
+    assert quiet.stdout.splitlines() == errors and len(errors) >= 19
+    assert newsbot("validate", "-q", "content").stdout == ""
+
+
+def test_duplicates_alone_are_no_failure(tmp_path: Path) -> None:
+    (tmp_path / "2024-01-01-story.md").write_text(article_text(url="https://example.com/s"), encoding="utf-8")
+    (tmp_path / "2024-01-02-story-again.md").write_text(
+        article_text(url="https://example.com/s?utm_source=x"), encoding="utf-8"
+    )
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    for command in ("validate", "import"):
+        result = newsbot(command, str(tmp_path), env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "duplicates: 1 file skipped, the same article as 1 file kept" in result.stdout
+        assert sum(": duplicate: " in line for line in result.stdout.splitlines()) == 1
 
 
 def test_validate_json_report(tmp_path: Path) -> None:
@@ -85,18 +125,15 @@ def test_a_site_s_own_fields_are_named_once_only_a_typo_warns_and_drafts_are_lef
         result = newsbot(command, str(folder), env=env)
         assert result.returncode == 0, result.stdout + result.stderr
         lines = result.stdout.strip().splitlines()
-        assert lines[0] == (
+        assert "0 files with errors, 1 warnings" in lines[0]
+        assert lines[1:] == [
+            "warnings: 1 in 1 file",
+            "       1  likely misspelt field name",
+            "fields outside the format, kept without a warning: 'layout' (4 files), 'permalink' (4 files)",
+            "",
             f"{folder}/2024-05-09-typo.md:9: warning: unknown field 'titel' (kept as extra); "
-            "did you mean 'title'?"
-        )
-        assert lines[-1] == (
-            "fields outside the format, kept without a warning: 'layout' (4 files), 'permalink' (4 files)"
-        )
-        assert len(lines) == 3, lines
-        assert (
-            lines[1].endswith("0 files with errors, 1 warnings")
-            or "0 files with errors, 1 warnings" in lines[1]
-        )
+            "did you mean 'title'?",
+        ]
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -112,13 +149,15 @@ def test_import_is_idempotent_and_incremental(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "0 files with errors" in first.stdout and "baseline" in first.stdout
     second = newsbot("import", str(content), env=env)
-    assert second.stdout.strip().startswith("0 added, 0 updated, 0 moved, 0 restored, 0 withdrawn")
+    assert second.stdout.strip().startswith(
+        f"imported {content}: 0 added, 0 updated, 0 moved, 0 restored, 0 withdrawn"
+    )
     (content / "fresh.md").write_text(
         article_text(title="Fresh", url="https://example.com/fresh"), encoding="utf-8"
     )
     (content / "seed-article.md").rename(content / "moved-seed.md")
     third = newsbot("import", str(content), env=env)
-    assert third.stdout.strip().startswith("1 added, 0 updated, 1 moved, 0 restored, 0 withdrawn")
+    assert third.stdout.strip().startswith(f"imported {content}: 1 added, 0 updated, 1 moved, 0 restored")
     assert "1 new for push" in third.stdout
 
 
@@ -161,3 +200,65 @@ def test_run_reports_token_and_folder_problems(tmp_path: Path) -> None:
         "newsbot: config: TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon and the secret)",
         f"newsbot: config: DATABASE_URL: {tmp_path / 'afile'} cannot be created ({tmp_path / 'afile'} is not a folder)",
     ]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Stream(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds_once_a_pass_takes_a_while() -> None:
+    clock, stream = Clock(), Stream(terminal=False)
+    progress = Progress(stream, "import", clock=clock, delay=2.0, every=5.0)
+    progress("scanning", 500, 10_000)
+    clock.now += 1.9
+    progress("reading", 1_000, 10_000)
+    assert stream.getvalue() == "", "a quick import shows nothing"
+    clock.now += 0.2
+    progress("reading", 1_500, 10_000)
+    clock.now += 4.0
+    progress("reading", 4_000, 10_000)  # too soon for another line
+    clock.now += 1.0
+    progress("reading", 5_000, 10_000)
+    progress("reading", 10_000, 10_000)  # the end is always shown
+    progress.close()
+    assert stream.getvalue().splitlines() == [
+        "import: reading 1,500 of 10,000 files (15 %), 2 s",
+        "import: reading 5,000 of 10,000 files (50 %), 7 s",
+        "import: reading 10,000 of 10,000 files (100 %), 7 s",
+    ]
+
+
+def test_progress_on_a_terminal_is_a_bar_redrawn_in_place_and_cleared() -> None:
+    clock, stream = Clock(), Stream(terminal=True)
+    progress = Progress(stream, "validate", clock=clock, delay=0.0)
+    progress("checking", 250, 1_000)
+    progress("checking", 260, 1_000)  # within the redraw interval: skipped
+    clock.now += 1.0
+    progress("checking", 1_000, 1_000)
+    progress.close()
+    assert stream.getvalue() == (
+        "\rvalidate: checking [######------------------] 250/1,000 files\033[K"
+        "\rvalidate: checking [########################] 1,000/1,000 files\033[K"
+        "\r\033[K"
+    )
+
+
+def test_progress_shown_nothing_clears_nothing() -> None:
+    stream = Stream(terminal=True)
+    progress = Progress(stream, "import", clock=Clock())
+    progress("scanning", 1, None)
+    progress.close()
+    assert stream.getvalue() == ""

@@ -156,11 +156,15 @@ async def test_duplicate_on_fresh_scan_keeps_first_path(db: Database, folder: Pa
     write(folder, "a.md", title="First", url="https://example.com/same#frag")
     report = await make_sync(db, folder).sync()
     assert await live_titles(db) == ["First"]
-    errors = [str(d) for d in report.diagnostics if d.is_error]
-    assert errors == [
-        "content/b.md: error: duplicate webUrl: content/b.md and content/a.md are the same article "
-        "(https://example.com/same); content/a.md is kept"
+    assert report.errors == 0 and report.diagnostics == [], "a story filed twice is no error"
+    assert [str(d) for d in report.duplicates] == [
+        "content/b.md: duplicate: the same article as content/a.md (https://example.com/same); "
+        "content/a.md is kept"
     ]
+    assert report.new_duplicates == report.duplicates
+    assert report.summary_line().endswith(
+        ", 1 duplicates skipped (baseline: existing articles are not pushed)"
+    )
 
 
 async def test_duplicate_later_keeps_the_article_already_in_the_store(db: Database, folder: Path) -> None:
@@ -170,11 +174,25 @@ async def test_duplicate_later_keeps_the_article_already_in_the_store(db: Databa
     write(folder, "a.md", title="Intruder", url="https://example.com/same")
     report = await sync.sync()
     assert await live_titles(db) == ["Original"]
-    errors = [str(d) for d in report.diagnostics if d.is_error]
-    assert errors == [
-        "content/a.md: error: duplicate webUrl: content/a.md and content/z.md are the same article "
-        "(https://example.com/same); content/z.md is kept"
+    assert report.errors == 0
+    assert [str(d) for d in report.new_duplicates] == [
+        "content/a.md: duplicate: the same article as content/z.md (https://example.com/same); "
+        "content/z.md is kept"
     ]
+
+
+async def test_a_duplicate_is_new_once_and_takes_over_when_its_twin_goes(db: Database, folder: Path) -> None:
+    sync = make_sync(db, folder)
+    kept = write(folder, "a.md", title="Kept", url="https://example.com/same")
+    write(folder, "b.md", title="Twin", url="https://example.com/same")
+    first = await sync.sync()
+    again = await sync.sync()
+    assert len(first.new_duplicates) == 1
+    assert (len(again.duplicates), again.new_duplicates, again.changes) == (1, [], 0), "named in logs once"
+    kept.unlink()
+    report = await sync.sync()
+    assert (report.withdrawn, report.duplicates, report.moved + report.updated) == (0, [], 1)
+    assert await live_titles(db) == ["Twin"]
 
 
 async def test_broken_edit_keeps_last_good_version_and_reports_each_time(db: Database, folder: Path) -> None:
@@ -260,3 +278,18 @@ async def test_many_files_span_several_batches(db: Database, folder: Path) -> No
     assert report.added == 1_234 and report.errors == 0
     again = await make_sync(db, folder).sync()
     assert again.changes == 0 and again.unchanged == 1_234
+
+
+async def test_progress_is_told_the_scan_then_the_reading(
+    db: Database, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.catalog.sync.BATCH_FILES", 2)
+    for n in range(3):
+        write(folder, f"{n}.md", title=f"T{n}", url=f"https://example.com/{n}")
+    calls: list[tuple[str, int, int | None]] = []
+    await make_sync(db, folder).sync(progress=lambda *call: calls.append(call))
+    scanning = [("scanning", n, 3) for n in (1, 2, 3)]
+    assert calls == [*scanning, ("reading", 2, 3), ("reading", 3, 3)]
+    calls.clear()
+    await make_sync(db, folder).sync(progress=lambda *call: calls.append(call))
+    assert calls == scanning, "nothing to read: the scan alone"
