@@ -39,6 +39,7 @@ class ArticleSummary:
     provider_name: str | None
     published_at: datetime
     quality: int | None
+    provider_domain: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

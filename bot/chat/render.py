@@ -12,6 +12,7 @@ from storage.records import ArticleSummary, BotStats, TopicSummary
 
 MAX_TEXT_UTF16 = 4096
 MAX_TITLE_CHARS = 200
+MAX_SOURCE_CHARS = 60  # a source's name, and its domain, in an article list
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -66,11 +67,24 @@ def link(url: str, label: str) -> str:
     return f'<a href="{attribute(url)}">{escape(label)}</a>'
 
 
+def source_label(name: str | None, domain: str | None) -> str | None:
+    """``The Verge (theverge.com)``: the source's name with its domain, either alone when the other is
+    missing or says the same (``theverge.com`` named ``www.theverge.com``)."""
+    name = (name or "").strip()
+    domain = (domain or "").strip().lower().removeprefix("www.")
+    if not domain or name.casefold().removeprefix("www.") == domain:
+        return shorten(name, MAX_SOURCE_CHARS) if name else None
+    if not name:
+        return domain
+    return f"{shorten(name, MAX_SOURCE_CHARS)} ({shorten(domain, MAX_SOURCE_CHARS)})"
+
+
 def article_line(article: ArticleSummary, now: datetime, texts: Texts) -> str:
-    parts = [f"• {link(article.web_url, shorten(article.title, MAX_TITLE_CHARS))}"]
-    details = [escape(article.provider_name)] if article.provider_name else []
+    title = f"• {link(article.web_url, shorten(article.title, MAX_TITLE_CHARS))}"
+    source = source_label(article.provider_name, article.provider_domain)
+    details = [escape(source)] if source else []
     details.append(relative_age(article.published_at, now, texts))
-    return f"{parts[0]} — {', '.join(details)}"
+    return f"{title} — {', '.join(details)}"
 
 
 def fit_lines(header: str, lines: Sequence[str], texts: Texts, limit: int = MAX_TEXT_UTF16) -> str:

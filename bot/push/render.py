@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from bot.chat.callbacks import Mute, Refollow
 from bot.chat.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
 from bot.chat.render import (
+    MAX_SOURCE_CHARS,
     MAX_TEXT_UTF16,
     MAX_TITLE_CHARS,
     escape,
@@ -31,7 +32,6 @@ MAX_CAPTION_UTF16 = 1024
 VIDEO_MARKER = "▶ "  # before a video's title
 MAX_RELATED = 3
 MAX_RELATED_LABEL = 60
-MAX_SOURCE_CHARS = 60
 MAX_HASHTAG_CHARS = 64
 MAX_HASHTAGS_UTF16 = 200
 # Sources, hashtags and related links are capped (about 350 units in a caption, 2,000 in a text), so the

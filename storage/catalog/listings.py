@@ -46,8 +46,9 @@ _ARTICLE_COLUMNS = (
     Article.provider_name,
     Article.published_at,
     Article.quality,
+    Article.provider_domain,
 )
-_ArticleRow = tuple[int, str, str, str | None, str | None, datetime, int | None]
+_ArticleRow = tuple[int, str, str, str | None, str | None, datetime, int | None, str | None]
 _articles_fts = table("articles_fts", column("rowid"))
 _fts: ColumnElement[str] = literal_column("articles_fts")
 

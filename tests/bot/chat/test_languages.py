@@ -59,7 +59,7 @@ async def test_a_german_reader_talks_german_until_choosing_english(
         )
         assert (await leser.say_last("/latest")).body.splitlines() == [
             "Neueste Nachrichten",
-            "• Back catalogue — Example News, vor 26 Tg.",
+            "• Back catalogue — Example News (example.com), vor 26 Tg.",
         ]
         menu = await leser.say_last("/settings")
         assert menu.body.startswith("Einstellungen — tippe zum Ändern.\nQualität: alle Artikel")
@@ -129,8 +129,8 @@ async def test_a_german_reader_talks_german_until_choosing_english(
         )
         assert (await leser.say_last("/latest")).body.splitlines() == [
             "Latest news",
-            "• Neue Rechenzentren — Example News, 5 min ago",
-            "• Back catalogue — Example News, 26 d ago",
+            "• Neue Rechenzentren — Example News (example.com), 5 min ago",
+            "• Back catalogue — Example News (example.com), 26 d ago",
         ]
         setup.drop(
             "zwei.md",

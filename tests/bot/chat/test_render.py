@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.render import (
@@ -10,6 +11,7 @@ from bot.chat.render import (
     fit_lines,
     relative_age,
     shorten,
+    source_label,
     utf16_length,
     visible_length,
 )
@@ -31,6 +33,22 @@ def test_article_line_golden() -> None:
         " — Example &amp; Co, 3 h ago"
     )
     assert article_line(article("Plain", None), NOW, ENGLISH).endswith("— 3 h ago")
+
+
+def test_article_line_names_the_source_with_its_domain() -> None:
+    summary = replace(article("Story", "The <Verge>"), provider_domain="www.TheVerge.com")
+    assert article_line(summary, NOW, ENGLISH).endswith(" — The &lt;Verge&gt; (theverge.com), 3 h ago")
+    assert article_line(replace(summary, provider_name=None), NOW, ENGLISH).endswith(
+        " — theverge.com, 3 h ago"
+    )
+
+
+def test_source_label_says_each_part_once() -> None:
+    assert source_label("The Verge", "theverge.com") == "The Verge (theverge.com)"
+    assert source_label("theverge.com", "www.theverge.com") == "theverge.com"
+    assert source_label("The Verge", None) == "The Verge"
+    assert source_label(None, "") is None and source_label(" ", None) is None
+    assert source_label("N" * 100, "d.com") == f"{'N' * 59}… (d.com)"
 
 
 def test_relative_age_steps() -> None:
