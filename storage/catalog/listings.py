@@ -1,6 +1,8 @@
 """Article lists for readers: the newest of a chat's topics or of one topic, and full-text search.
 
-Search uses the index revision 0001 creates: FTS5 on SQLite, a GIN index of a ``tsvector`` on PostgreSQL.
+Search uses the index revision 0006 makes: FTS5 on SQLite, a GIN index of a ``tsvector`` on PostgreSQL, over
+the title, the excerpt and the search keywords (storage.catalog.search_words). Title or excerpt hits come
+first; articles found only by their keywords follow.
 
 Only live articles (not withdrawn) that are already published (``published_at <= now``) are listed.
 """
@@ -58,19 +60,33 @@ def _sql(literal: str) -> ColumnElement[str]:
     return literal_column(literal, Text)
 
 
-# PostgreSQL: the document revision 0001 indexes (GIN, ``ix_articles_search``); it must be spelled exactly
-# like the index, or the planner scans every article. The 'simple' configuration lowercases and keeps every
-# word (no stemming, no stop words), like SQLite's unicode61; unlike it, it keeps diacritics and reads
-# "example.com" or "3.5" as one word.
+# PostgreSQL: the documents revisions 0001 and 0006 index (GIN, ``ix_articles_search`` of the title and
+# excerpt, ``ix_articles_search_all`` with the search keywords too); each must be spelled exactly like its
+# index, or the planner scans every article. The 'simple' configuration lowercases and keeps every word (no
+# stemming, no stop words), like SQLite's unicode61; unlike it, it keeps diacritics and reads "example.com"
+# or "3.5" as one word.
 _SIMPLE = _sql("'simple'")
+_SPACE = _sql("' '")
+_NOTHING = _sql("''")
+_title_and_excerpt = Article.title.op("||")(_SPACE).op("||")(func.coalesce(Article.excerpt, _NOTHING))
+_main_document = func.to_tsvector(_SIMPLE, _title_and_excerpt)
 _document = func.to_tsvector(
-    _SIMPLE, Article.title.op("||")(_sql("' '")).op("||")(func.coalesce(Article.excerpt, _sql("''")))
+    _SIMPLE, _title_and_excerpt.op("||")(_SPACE).op("||")(func.coalesce(Article.search_keywords, _NOTHING))
 )
-# Ranking only reads the matches, so it may weigh the title on its own: twice an excerpt hit, as on SQLite.
-_weighted_document = func.setweight(func.to_tsvector(_SIMPLE, Article.title), _sql("'A'")).op("||")(
-    func.setweight(func.to_tsvector(_SIMPLE, func.coalesce(Article.excerpt, _sql("''"))), _sql("'B'"))
+# Ranking only reads the matches, so it may weigh the parts on their own: a title hit twice an excerpt hit,
+# as on SQLite, and the search keywords (slug, file name, source, topics) least.
+_weighted_document = (
+    func.setweight(func.to_tsvector(_SIMPLE, Article.title), _sql("'A'"))
+    .op("||")(
+        func.setweight(func.to_tsvector(_SIMPLE, func.coalesce(Article.excerpt, _NOTHING)), _sql("'B'"))
+    )
+    .op("||")(
+        func.setweight(
+            func.to_tsvector(_SIMPLE, func.coalesce(Article.search_keywords, _NOTHING)), _sql("'D'")
+        )
+    )
 )
-_WEIGHTS = _sql("'{0.1, 0.2, 0.5, 1.0}'::real[]")  # D, C, B (excerpt), A (title)
+_WEIGHTS = _sql("'{0.1, 0.2, 0.5, 1.0}'::real[]")  # D (keywords), C, B (excerpt), A (title)
 _BY_LENGTH = 1  # ts_rank normalization: divide by 1 + log(length), so long texts do not win by size
 
 
@@ -153,22 +169,26 @@ def search_terms(query: str) -> list[str]:
     return _TERM.findall(query)[:MAX_SEARCH_TERMS]
 
 
-def fts_query(terms: Sequence[str], *, prefix: bool = True) -> str:
-    """An FTS5 query matching every term, the last one as a prefix (the reader may still be typing).
+def fts_query(terms: Sequence[str], *, prefix: bool = True, main_only: bool = False) -> str:
+    """An FTS5 query matching every term, the last one as a prefix (the reader may still be typing);
+    ``main_only``: in the title and excerpt, not the search keywords.
 
     Each term is a quoted string, so ``OR``, ``NEAR`` or ``title`` are plain words, never syntax.
     """
     quoted = [f'"{term}"' for term in terms]
     if quoted and prefix:
         quoted[-1] += "*"
-    return " ".join(quoted)
+    query = " ".join(quoted)
+    return f"{{title excerpt}} : ({query})" if main_only and query else query
 
 
 async def search_articles(
     session: AsyncSession, query: str, now: datetime, *, limit: int = 10, candidates: int = SEARCH_CANDIDATES
 ) -> list[ArticleSummary]:
-    """Articles matching every word of ``query``, best match first: whole words first, then, if there are
-    fewer than ``limit`` of those, the last word also as a prefix (the reader may have typed part of it).
+    """Articles matching every word of ``query``, best match first: whole words in the title or excerpt
+    first, then whole words anywhere (the keywords too: slug, file name, source, topics), then, while there
+    are fewer than ``limit``, the same two with the last word also as a prefix (the reader may have typed
+    part of it).
 
     Only the ``candidates`` newest matches are ranked: a common word matches most of the archive, and
     ranking every match cost 60 ms at 100,000 articles. Newest means the latest stored (the highest ids).
@@ -178,11 +198,13 @@ async def search_articles(
     if not terms or limit <= 0:
         return []
     found: dict[int, ArticleSummary] = {}
-    for prefix in (False, True):
-        if session.get_bind().dialect.name == "postgresql":
-            statement = _search_postgresql(tsquery(terms, prefix=prefix), now, limit, candidates)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for prefix, main_only in ((False, True), (False, False), (True, True), (True, False)):
+        if postgresql:
+            statement = _search_postgresql(tsquery(terms, prefix=prefix), main_only, now, limit, candidates)
         else:
-            statement = _search_sqlite(fts_query(terms, prefix=prefix), now, limit, candidates)
+            match = fts_query(terms, prefix=prefix, main_only=main_only)
+            statement = _search_sqlite(match, now, limit, candidates)
         for article in _summaries(await session.execute(statement)):
             found.setdefault(article.id, article)
         if len(found) >= limit:
@@ -191,11 +213,11 @@ async def search_articles(
 
 
 def _search_sqlite(match: str, now: datetime, limit: int, candidates: int) -> Select[*_ArticleRow]:
-    """The articles_fts index revision 0001 creates, ranked by bm25 (lower is better), with a title hit
-    weighing twice an excerpt hit. FTS5 hands out matches newest first (highest rowid) cheaply; each is
+    """The articles_fts index revision 0006 makes, ranked by bm25 (lower is better), a title hit weighing
+    twice an excerpt hit and the keywords least. FTS5 hands out matches newest first (highest rowid) cheaply; each is
     checked live and published until ``candidates`` are found, and only those are ranked."""
     hits = (
-        select(*_ARTICLE_COLUMNS, func.bm25(_fts, 2.0, 1.0).label("rank"))
+        select(*_ARTICLE_COLUMNS, func.bm25(_fts, 2.0, 1.0, 0.3).label("rank"))
         .select_from(_articles_fts)
         .join(Article, Article.id == _articles_fts.c.rowid)
         .where(_fts.op("MATCH")(match), _live(), Article.published_at <= now)
@@ -219,17 +241,15 @@ def tsquery(terms: Sequence[str], *, prefix: bool = True) -> str:
     return " & ".join(quoted)
 
 
-def _search_postgresql(query: str, now: datetime, limit: int, candidates: int) -> Select[*_ArticleRow]:
-    """A GIN index lookup of ``_document``: the newest ``candidates`` matches, ranked by ``ts_rank``
-    (higher is better)."""
+def _search_postgresql(
+    query: str, main_only: bool, now: datetime, limit: int, candidates: int
+) -> Select[*_ArticleRow]:
+    """A GIN index lookup of the title and excerpt (``main_only``) or of the whole document: the newest
+    ``candidates`` matches, ranked by ``ts_rank`` (higher is better)."""
     matching = func.to_tsquery(_SIMPLE, query)
-    hits = (
-        select(Article.id)
-        .where(_document.bool_op("@@")(matching), _live(), Article.published_at <= now)
-        .order_by(Article.id.desc())
-        .limit(candidates)
-        .subquery()
-    )
+    document = _main_document if main_only else _document
+    where = [document.bool_op("@@")(matching), _live(), Article.published_at <= now]
+    hits = select(Article.id).where(*where).order_by(Article.id.desc()).limit(candidates).subquery()
     rank = func.ts_rank(_WEIGHTS, _weighted_document, matching, _BY_LENGTH)
     return (
         select(*_ARTICLE_COLUMNS)

@@ -22,6 +22,7 @@ from storage.catalog.article_rows import article_row, replace_children
 from storage.catalog.corrections import open_edits, open_retractions
 from storage.catalog.quality import QualityRanks
 from storage.catalog.report import SyncReport
+from storage.catalog.search_words import search_keywords
 from storage.catalog.topic_directory import bump_topics_version
 from storage.catalog.topic_index import TopicIndex
 from storage.content.diagnostics import Diagnostic, Duplicate
@@ -268,8 +269,9 @@ class ContentSync:
             doc = changed.article
             assert doc is not None
             found = existing.get(doc.url_key)
+            row = {**article_row(doc, now), "search_keywords": search_keywords(doc, changed.path)}
             if found is None:
-                new_rows.append({**article_row(doc, now), "first_seen_at": now})
+                new_rows.append({**row, "first_seen_at": now})
                 continue
             article_id, withdrawn_at = found
             # An article that another present file holds makes this file a duplicate, not an update.
@@ -278,7 +280,7 @@ class ContentSync:
                 file_rows.append(self._file_row(self._duplicate(changed, holder, known, report), None, now))
                 continue
             article_ids[changed.path] = article_id
-            updates.append({"id": article_id, **article_row(doc, now)})
+            updates.append({"id": article_id, **row})
             if withdrawn_at is not None:
                 report.restored += 1
             elif (seen := known.get(changed.path)) is not None and seen.article_id == article_id:

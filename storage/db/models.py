@@ -100,6 +100,8 @@ class Article(Base):
     provider_logo_url: Mapped[str | None] = mapped_column(Text)
     provider_logo_width: Mapped[int | None] = mapped_column(Integer)
     provider_logo_height: Mapped[int | None] = mapped_column(Integer)
+    # Words of the slug, file name, source and topics, searched below title and excerpt (catalog.search_words).
+    search_keywords: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     secured: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text, default="")

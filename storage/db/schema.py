@@ -56,7 +56,8 @@ LEGACY_POSTGRESQL_SEARCH = (
 POSTGRESQL_UPGRADE_LOCK = 0x6E657773626F74  # "newsbot"
 # Search objects the models do not describe, left out of Alembic's comparisons (autogenerate, ``alembic check``).
 SEARCH_TABLE_PREFIX = "articles_fts"  # SQLite's FTS5 table and its shadow tables
-SEARCH_INDEX = "ix_articles_search"  # PostgreSQL's GIN index
+SEARCH_INDEX = "ix_articles_search"  # PostgreSQL's GIN index of titles and excerpts
+SEARCH_INDEXES = frozenset({SEARCH_INDEX, "ix_articles_search_all"})  # and of those with the keywords (0006)
 
 
 class SchemaError(Exception):
@@ -131,7 +132,7 @@ def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | 
     if type_ == "table":
         return not (name or "").startswith(SEARCH_TABLE_PREFIX)
     if type_ == "index":
-        return name != SEARCH_INDEX
+        return name not in SEARCH_INDEXES
     return True
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -240,6 +241,29 @@ async def test_upgrade_to_0001_then_head_keeps_every_row(database: Database) -> 
     assert ranked == {(rover, space): 100, (gone, space): None, (gone, ai): None}
 
 
+async def test_0006_indexes_the_search_keywords_and_keeps_finding_stored_articles(database: Database) -> None:
+    await database.upgrade("0005")
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO articles (url_key, web_url, title, excerpt, body, extra, published_at,"
+                " first_seen_at, updated_at)"
+                " VALUES ('https://example.com/phones/galaxy', 'https://example.com/phones/galaxy',"
+                " 'Das neue Modell', 'Die Galaxie ist da', '', '{}', :at, :at, :at)"
+            ),
+            {"at": STORED_NOW - HOUR},
+        )
+    await database.upgrade("head")
+    async with database.read() as session:
+        assert [a.title for a in await search_articles(session, "galaxie", NOW)] == ["Das neue Modell"]
+        assert await search_articles(session, "galaxy", NOW) == [], "the keywords come with the next sync"
+    async with database.engine.begin() as connection:  # what the next sync writes
+        await connection.execute(text("UPDATE articles SET search_keywords = 'phones galaxy'"))
+    async with database.read() as session:
+        assert [a.title for a in await search_articles(session, "galaxy", NOW)] == ["Das neue Modell"]
+        assert [a.title for a in await search_articles(session, "galaxie", NOW)] == ["Das neue Modell"]
+
+
 async def test_readers_quality_choices_move_to_the_nearest_share_of_each_topic(database: Database) -> None:
     await database.upgrade("0004")
     async with database.engine.begin() as connection:
@@ -422,7 +446,7 @@ async def test_the_models_describe_the_head_revision(database: Database) -> None
         assert await connection.run_sync(schema_snapshot) == migrated
 
 
-async def test_postgresql_search_uses_the_index_of_revision_0001(
+async def test_postgresql_search_uses_the_indexes_of_revisions_0001_and_0006(
     database: Database, on_postgresql: bool
 ) -> None:
     """The query spells the document exactly as the index does, or PostgreSQL reads every article."""
@@ -451,12 +475,17 @@ async def test_postgresql_search_uses_the_index_of_revision_0001(
         assert await search_articles(session, "solar wi", NOW) == []
     event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
     searches = [(s, p) for s, p in statements if "to_tsvector" in s]
-    assert len(searches) == 2  # whole words, then the last one as a prefix
+    # Whole words in title and excerpt, then anywhere; then the same with the last word as a prefix.
+    assert len(searches) == 4
+    used = []
     for statement, parameters in searches:
         async with database.engine.connect() as connection:
             result = await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             plan = "\n".join(result.scalars())
-        assert "ix_articles_search" in plan, plan
+        found = re.search(r"Index Scan on (ix_articles_search(?:_all)?)\s", plan)
+        assert found is not None, plan
+        used.append(found.group(1))
+    assert used == ["ix_articles_search", "ix_articles_search_all"] * 2
 
 
 def test_auto_migrate_is_a_flag_that_defaults_to_true() -> None:
