@@ -134,7 +134,10 @@ async def test_latest_lists_followed_and_named_topics(harness: Harness) -> None:
     links = [e["url"] for e in latest.entities if e["type"] == "text_link"]
     assert links[0] == "https://example.com/2-0"
     one = await reader.say_last("/latest 1 ai")
-    assert one.body.splitlines() == ["Latest in AI", "• AI story 0 — Example & Co <News> (example.com), 1 h ago"]
+    assert one.body.splitlines() == [
+        "Latest in AI",
+        "• AI story 0 — Example & Co <News> (example.com), 1 h ago",
+    ]
     hostile = await reader.say_last('/latest <tags> & "quotes"')
     assert '• <b>Bold</b> & 0 "quoted" <script>' in hostile.body
     unknown = await reader.say_last("/latest 3 Astrology")
