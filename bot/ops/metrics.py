@@ -128,6 +128,24 @@ class Metrics:
             namespace=ns,
             registry=registry,
         )
+        self.database_outages_total = Counter(
+            "database_outages",
+            "Times the database became unavailable (unreachable, locked, full or read-only).",
+            namespace=ns,
+            registry=registry,
+        )
+        self.database_retries_total = Counter(
+            "database_retries",
+            "Database work that failed during an outage and was retried.",
+            namespace=ns,
+            registry=registry,
+        )
+        self.database_unavailable = Gauge(
+            "database_unavailable",
+            "1 while the database is unavailable to this process, else 0.",
+            namespace=ns,
+            registry=registry,
+        )
         # Every known series exists from the start, at zero, so rate() and alerts see them before the event.
         for kind in UPDATE_TYPES:
             self.updates_total.labels(kind)
@@ -175,6 +193,16 @@ class Metrics:
 
     def count_polling_conflict(self) -> None:
         self.polling_conflicts_total.inc()
+
+    def count_database_retry(self) -> None:
+        self.database_retries_total.inc()
+
+    def database_outage_started(self) -> None:
+        self.database_outages_total.inc()
+        self.database_unavailable.set(1)
+
+    def database_outage_ended(self) -> None:
+        self.database_unavailable.set(0)
 
     def set_queue_depth(self, pending: int) -> None:
         self.queue_depth.set(pending)

@@ -21,9 +21,11 @@ from sqlalchemy.ext.asyncio import (
 from storage.db import schema
 from storage.db.inline_sqlite import inline_creator
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
+from storage.db.versions import bump_version
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/newsbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PROBE_KEY = "database-probe"  # the store_state row ``probe`` rewrites
 
 
 def normalize_database_url(url: str) -> str:
@@ -84,7 +86,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -95,7 +97,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -108,7 +110,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """The engine and its session factories; created at start-up, closed at shutdown."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+        """``busy_timeout_ms``: how long a SQLite statement waits for another process's write lock before it
+        fails with "database is locked" (and the work is retried: bot/ops/outages.py)."""
         self.url = normalize_database_url(url)
         self.is_sqlite = is_sqlite(self.url)
         if self.is_sqlite and (path := sqlite_path(self.url)) is not None:
@@ -120,12 +124,12 @@ class Database:
         if self.is_sqlite:
             # Two engines on one file: statements run on aiosqlite's worker threads (long ones: scans,
             # counts, bulk writes, migrations) or in place on the event loop's thread (short ones).
-            _tune_sqlite(self.engine)
+            _tune_sqlite(self.engine, busy_timeout_ms)
             self._writer_engine = self.engine.execution_options(sqlite_immediate=True)
             self._inline_engine = create_async_engine(
                 self.url, echo=echo, async_creator=inline_creator(self.url)
             )
-            _tune_sqlite(self._inline_engine)
+            _tune_sqlite(self._inline_engine, busy_timeout_ms)
             inline_writer = self._inline_engine.execution_options(sqlite_immediate=True)
         else:
             self._writer_engine = self._inline_engine = inline_writer = self.engine
@@ -225,6 +229,20 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         return True
+
+    async def probe(self) -> None:
+        """One small real write and its commit: a read-only, full or locked database fails it where
+        ``SELECT 1`` would pass."""
+        async with self.write() as session:
+            await bump_version(session, PROBE_KEY)
+
+    @property
+    def label(self) -> str:
+        """The database as an operator knows it: its file, or its URL without the password."""
+        if self.is_sqlite:
+            path = sqlite_path(self.url)
+            return str(path) if path is not None else "in-memory SQLite"
+        return displayed_url(self.url)
 
     async def close(self) -> None:
         if self._inline_engine is not self.engine:
