@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -29,7 +29,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.chat.commands import Command
-from bot.chat.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, texts_of
+from bot.chat.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, chosen_texts, texts_of
 from bot.chat.flood import Verdict
 from bot.chat.handlers import account, admin, filters, groups, news, preferences, schedule, start, topics
 from bot.chat.replies import reply
@@ -38,6 +38,7 @@ from bot.telegram.pacing import PacingRateLimiter
 from bot.telegram.transport import AiohttpRequest
 from bot.texts.en import ENGLISH, Texts
 from bot.texts.registry import LANGUAGES, texts_for
+from storage.db.outages import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,38 @@ async def stale_button(update: Update, context: NewsContext) -> None:
 
 async def log_error(update: object, context: NewsContext) -> None:
     error = context.error
+    if error is not None and is_outage(error):
+        await answer_unavailable(update, context, error)
+        return
     if isinstance(error, BadRequest) and "query is too old" in error.message.lower():
         # Telegram waits 15 s for a tap's answer: later, the spinner is gone and nothing is lost but
         # the toast. A sign of overload, not a bug: one line, no traceback.
         log.warning("a button tap was answered after Telegram stopped waiting for it (over 15 s)")
         return
     log.error("update handling failed", exc_info=error)
+
+
+async def answer_unavailable(update: object, context: NewsContext, error: BaseException) -> None:
+    """The database failed a reader's command or tap: "temporarily unavailable", in the chat's language
+    as last known, instead of silence. The reader repeats it; nothing else of the update is kept."""
+    outages = context.deps.outages
+    if outages is not None:
+        outages.failed(error, "answering a reader")
+    else:
+        log.warning("database unavailable while answering a reader: %s", error)
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    texts = context.texts or chosen_texts(
+        update, None if chat is None else context.deps.languages.known(chat.id)
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(texts.unavailable, show_alert=True)
+        elif update.message is not None:
+            await reply(update, texts.unavailable)
+    except TelegramError as failure:
+        log.warning("the unavailable notice was not delivered: %s", failure)
 
 
 def build_application(

@@ -7,6 +7,7 @@ the operator runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
@@ -26,6 +27,7 @@ from bot.ops.alerts import OperatorAlerts
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings
 from bot.ops.metrics import Metrics
+from bot.ops.outages import Backoff, DatabaseOutages
 from bot.ops.watcher import ContentWatcher
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
@@ -123,8 +125,19 @@ class BotRuntime:
             raise ValueError("webhook mode needs WEBHOOK_URL")
         self.clock = clock
         token = settings.require_token()
-        self.db = Database(settings.database_url)
+        self.db = Database(
+            settings.database_url, busy_timeout_ms=round(settings.database_busy_seconds * 1000)
+        )
         self.metrics = Metrics(pending_deliveries=pending_deliveries(self.db))
+        # Every part that uses the database waits its outages out through this (docs/operations.md).
+        self.outages = DatabaseOutages(
+            self.db.label,
+            self.db.probe,
+            metrics=self.metrics,
+            backoff=Backoff(cap=settings.database_retry_max_seconds),
+            alert_after=settings.database_alert_seconds,
+            monotonic=monotonic,
+        )
         # Set by SIGINT/SIGTERM (``run_bot``), or when this process turns out to be a second poller.
         self.stopping = asyncio.Event()
         self.exit_status = 0
@@ -146,6 +159,7 @@ class BotRuntime:
             debounce_ms=settings.watch_debounce_ms,
             rescan_seconds=settings.rescan_seconds,
             force_polling=force_polling,
+            outages=self.outages,
         )
         pacer = Pacer(settings.pacing_limits(), monotonic)
         self.channels = ChannelDirectory(
@@ -164,6 +178,7 @@ class BotRuntime:
             resync=functools.partial(self.watcher.sync_now, settle=False),
             admins=GroupAdmins(clock=monotonic),
             channels=self.channels,
+            outages=self.outages,
         )
         self.application: Application = build_application(  # type: ignore[type-arg]
             deps, token, webhook=self.mode == "webhook", updates_request=UpdatesRequest(self.polling)
@@ -195,6 +210,7 @@ class BotRuntime:
             clock=clock,
             metrics=self.metrics,
             fleet=self.fleet,
+            outages=self.outages,
         )
         self.alerts = OperatorAlerts(
             self.application.bot,
@@ -205,6 +221,7 @@ class BotRuntime:
             clock=monotonic,
         )
         self.worker.on_failed = self.alerts.send_failed
+        self.outages.on_alert = self.alerts.database
         self.worker.on_blocked = self.channels.send_refused
         self.channels.alert = self.alerts.channel_problem
         self.corrections = (
@@ -280,6 +297,7 @@ class BotRuntime:
             clock=self.clock,
             stall_after=timedelta(seconds=settings.health_stall_seconds),
             deliveries=self.sends_pushes,
+            outages=self.outages,
         )
         return build_web_app(
             webhook=webhook, health=health, metrics=self.metrics, metrics_token=settings.metrics_token
@@ -288,20 +306,26 @@ class BotRuntime:
     async def start(self, *, push_existing: bool = False) -> None:
         """Start what this process's role runs; raises ``SingleSenderError`` (SQLite, a second sender)."""
         settings = self.settings
+        # A database that is away at start-up is waited for, not a crash loop of restarts.
         try:
-            await prepare_schema(self.db, auto_migrate=settings.auto_migrate)
+            await self.outages.retry(
+                "starting up", functools.partial(prepare_schema, self.db, auto_migrate=settings.auto_migrate)
+            )
         except ConfigError:
             await self.db.close()
             raise
         if self.sends_pushes:
             # First, so a refused second sender on SQLite stops before it touches anything else.
-            await self.fleet.join()
+            await self.outages.retry("joining the senders", self.fleet.join)
             self._joined = True
         if self.serves_updates:
             settings.content_dir.mkdir(parents=True, exist_ok=True)
             # Everything present at start-up is read now, even files written a moment ago: the first sync
             # of an empty database is the baseline and must see the whole back catalogue.
-            report = await self.sync.sync(push_existing=push_existing, settle=False)
+            report = await self.outages.retry(
+                "the start-up sync",
+                functools.partial(self.sync.sync, push_existing=push_existing, settle=False),
+            )
             self._count(report)
             log_report(report)
             # Built now rather than by the first reader's /topics (a grouped count over every article).
@@ -370,6 +394,7 @@ class BotRuntime:
         await asyncio.gather(*stopping)
         if self._joined:
             await self.fleet.leave()
+        await self.outages.close()
         await self.alerts.close()
         if self.application.running:
             await self.application.stop()
@@ -389,8 +414,19 @@ async def run_bot(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, runtime.stopping.set)
+    # Start-up may wait for an unavailable database; a signal meanwhile ends the wait.
+    starting = asyncio.create_task(runtime.start(push_existing=push_existing))
+    stopped = asyncio.create_task(runtime.stopping.wait())
+    await asyncio.wait((starting, stopped), return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        await runtime.stop()
+        return runtime.exit_status
     try:
-        await runtime.start(push_existing=push_existing)
+        starting.result()
     except SingleSenderError as refused:
         log.error("%s", refused)
         await runtime.stop()

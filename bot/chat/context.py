@@ -17,6 +17,7 @@ from bot.chat.group_admins import GroupAdmins
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
+from bot.ops.outages import DatabaseOutages
 from bot.telegram.pacing import Pacer
 from bot.texts.en import Texts
 from bot.texts.registry import texts_for
@@ -49,6 +50,8 @@ class BotDeps:
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     # The channels of content/channels.yaml; None where nothing manages them.
     channels: ChannelDirectory | None = None
+    # The database's outages as this process sees them (bot/ops/outages.py); None in tests that need none.
+    outages: DatabaseOutages | None = None
 
 
 class BotData:

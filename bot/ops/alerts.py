@@ -1,5 +1,5 @@
-"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, or a
-channel of ``channels.yaml`` cannot be posted in.
+"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, a
+channel of ``channels.yaml`` cannot be posted in, or the database stays unavailable.
 
 Alerts are rate-limited: within ``interval`` seconds at most one message per kind goes out; problems found
 meanwhile are gathered into the next one, so an operator fixing a folder of bad files gets a few
@@ -27,6 +27,7 @@ TITLES = {
     "files": "⚠️ <b>Rejected content files</b>",
     "failures": "⚠️ <b>Push failures are spiking</b>",
     "channels": "⚠️ <b>Channel problems</b>",
+    "database": "⚠️ <b>Database</b>",
 }
 SPIKE_WINDOW_SECONDS = 300.0
 
@@ -85,6 +86,10 @@ class OperatorAlerts:
     def channel_problem(self, line: str) -> None:
         """A channel of ``channels.yaml`` the bot cannot post in, or cannot find (bot/ops/channels.py)."""
         self._add("channels", [line])
+
+    def database(self, line: str) -> None:
+        """An outage of the database that lasts, and its end (bot/ops/outages.py)."""
+        self._add("database", [line])
 
     def _add(self, kind: str, lines: Iterable[str]) -> None:
         if not self.enabled:

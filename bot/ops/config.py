@@ -77,6 +77,9 @@ class Settings:
     alerts: bool = True
     alert_interval_seconds: float = 60.0
     alert_failure_spike: int = 20
+    database_busy_seconds: float = 10.0  # SQLite: how long a write waits for another process's lock
+    database_retry_max_seconds: float = 10.0  # the cap of the backoff while the database is unavailable
+    database_alert_seconds: float = 60.0  # an outage longer than this is told to the operators
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -208,6 +211,9 @@ class Settings:
             alerts=not env.get("ALERTS") or flag("ALERTS"),
             alert_interval_seconds=number("ALERT_INTERVAL_SECONDS", 60.0, minimum=0),
             alert_failure_spike=int(number("ALERT_FAILURE_SPIKE", 20, minimum=1, integer=True)),
+            database_busy_seconds=number("DATABASE_BUSY_SECONDS", 10.0, minimum=0),
+            database_retry_max_seconds=number("DATABASE_RETRY_MAX_SECONDS", 10.0, minimum=0.01),
+            database_alert_seconds=number("DATABASE_ALERT_SECONDS", 60.0, minimum=0),
         )
         if settings.push_paid_broadcast:
             if settings.push_rate > PAID_BROADCAST_PER_SECOND:

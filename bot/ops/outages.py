@@ -41,7 +41,7 @@ class Backoff:
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """The wait before retry number ``attempt`` (0-based): between half and all of the step, so the
         retries of many waiters do not return in step."""
-        step = min(self.cap, self.initial * 2 ** min(attempt, 30))
+        step = min(self.cap, self.initial * 2.0 ** min(attempt, 30))
         return step * (0.5 + 0.5 * rng())
 
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from watchfiles import Change, awatch
 
+from bot.ops.outages import DatabaseOutages
 from storage.catalog.report import SyncReport
 from storage.catalog.sync import ContentSync
 from storage.content.channel_file import CHANNELS_FILE
@@ -47,14 +48,17 @@ class ContentWatcher:
         debounce_ms: int = 400,
         rescan_seconds: float = 300.0,
         force_polling: bool | None = None,
+        outages: DatabaseOutages | None = None,
     ) -> None:
         self.sync = sync
+        self.outages = outages
         self.on_report = on_report
         self.debounce_ms = debounce_ms
         self.rescan_seconds = rescan_seconds
         self.force_polling = force_polling
         self.last_sync_monotonic: float | None = None
         self._dirty: set[str] = set()
+        self._failed_syncs = 0  # in a row, during a database outage: the backoff step
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -135,9 +139,19 @@ class ContentWatcher:
             await self._settle()
             try:
                 await self.sync_now()
-            except Exception:
-                # One failed sync (a locked database, a disk hiccup) must not end the watcher.
+            except Exception as error:
+                if self.outages is not None and self.outages.failed(error, "syncing the content folder"):
+                    # The database is away: sync again once it is back (or at the next backoff step), not
+                    # at the next rescan. What changed meanwhile is found then: a sync compares the files
+                    # with what the database holds, not with a list of events.
+                    await self.outages.pause(self._failed_syncs)
+                    self._failed_syncs += 1
+                    self._wake.set()
+                    continue
+                # Any other failure must not end the watcher either.
                 log.exception("content sync failed; retrying on the next change or rescan")
+            else:
+                self._failed_syncs = 0
 
     async def _settle(self) -> None:
         """Wait until every changed file keeps the same size and mtime for one debounce interval."""

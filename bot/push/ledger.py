@@ -1,7 +1,9 @@
 """Recording sends in groups: one write transaction for many finished pushes.
 
 Each sender waits until its row is committed before it counts as done, so the rows sent but not yet
-recorded never exceed the worker's concurrency: the bound on duplicates after a crash holds.
+recorded never exceed the worker's concurrency: the bound on duplicates after a crash holds. When the
+database is unavailable (gone, locked, full, read-only), a batch Telegram already accepted is kept and
+written once it is back: its destinations stay busy meanwhile, so none of its rows is sent again.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.ops.outages import DatabaseOutages
 from storage.db.database import Database
 from storage.delivery.ledger import mark_sent_many
 
@@ -19,9 +22,12 @@ FLUSH_SECONDS = 0.01
 class SentLedger:
     """Collects (delivery id, message id, message kind) and commits them together, every few milliseconds."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], outages: DatabaseOutages | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.outages = outages
         self._pending: list[tuple[int, int, str, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
@@ -38,9 +44,17 @@ class SentLedger:
         await asyncio.sleep(FLUSH_SECONDS)
         while self._pending:
             batch, self._pending = self._pending, []
-            try:
+            rows = [(d, m, k) for d, m, k, _ in batch]
+
+            async def write(rows: list[tuple[int, int, str]] = rows) -> None:
                 async with self.db.write() as session:
-                    await mark_sent_many(session, [(d, m, k) for d, m, k, _ in batch], self.clock())
+                    await mark_sent_many(session, rows, self.clock())
+
+            try:
+                if self.outages is None:
+                    await write()
+                else:
+                    await self.outages.retry("recording sent pushes", write)
             except Exception as error:
                 for *_, done in batch:
                     if not done.done():

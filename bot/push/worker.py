@@ -20,9 +20,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.ops.metrics import Metrics
+from bot.ops.outages import DatabaseOutages
 from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
@@ -50,6 +51,7 @@ from storage.records import Destination
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 BACKLOG = 500
 BACKLOG_MAX_AGE = 1.0  # seconds: heads read longer ago are read again
 
@@ -80,8 +82,12 @@ class DeliveryWorker:
         metrics: Metrics | None = None,
         on_failed: Callable[[str], None] | None = None,
         fleet: SenderFleet | None = None,
+        outages: DatabaseOutages | None = None,
     ) -> None:
         self.on_failed = on_failed
+        # Database outages are waited out (bot/ops/outages.py): a round that fails on one waits for the
+        # database, and what a finished send must write is retried until it is written.
+        self.outages = outages
         # Told (chat id, Telegram's words) when a chat is closed to the bot: blocked, or no right to post.
         self.on_blocked: Callable[[int, str], Awaitable[None]] | None = None
         # Leases on chats and this process's share of the push rate (``join``-ed before ``start``). The
@@ -95,7 +101,7 @@ class DeliveryWorker:
         self.clock = clock
         self.articles = ArticleCache(db)
         self.sender = PushSender(db, messenger, self.articles)
-        self.ledger = SentLedger(db, clock)
+        self.ledger = SentLedger(db, clock, outages)
         self.last_success: datetime | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -143,6 +149,7 @@ class DeliveryWorker:
         if self.fleet is not None and self.fleet.warmup:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.fleet.warmup)
+        failed_rounds = 0  # in a row, during a database outage: the backoff step
         while not self._stopping.is_set():
             try:
                 # Finished sends wake the loop often; jobs are looked for when new articles arrive
@@ -152,8 +159,16 @@ class DeliveryWorker:
                     next_expand = loop.time() + self.settings.poll_seconds
                     await self._expand()
                 await self._dispatch()
-            except Exception:
-                # A database hiccup must not end pushing: log it and try again on the next round.
+                failed_rounds = 0
+            except Exception as error:
+                if self.outages is not None and self.outages.failed(error, "pushing"):
+                    # Nothing is lost: the ledger still holds every row. Look again when it is back.
+                    self._jobs_pending = True
+                    self._backlog.clear()
+                    await self.outages.pause(failed_rounds)
+                    failed_rounds += 1
+                    continue
+                # Any other failure must not end pushing either: log it and try again on the next round.
                 log.exception("delivery round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
@@ -329,50 +344,67 @@ class DeliveryWorker:
                         return
                     log.warning("digest to chat %s cut short: %s", destination[0], failure)
                     break
-            async with self.db.write() as session:
-                await mark_sent(
-                    session, [p.delivery_id for p in wanted], sent_ids[0], self.clock(), via_digest=True
-                )
+            delivered = [p.delivery_id for p in wanted]
+
+            async def record() -> None:
+                async with self.db.write() as session:
+                    await mark_sent(session, delivered, sent_ids[0], self.clock(), via_digest=True)
+
+            await self._until_written("recording a sent digest", record)
             self.metrics.count_delivery("sent", len(wanted))
             self.last_success = self.clock()
         except Exception:
             log.exception("digest to chat %d failed", destination[0])
 
+    async def _until_written(self, what: str, write: Callable[[], Awaitable[T]]) -> T:
+        """What Telegram already did must reach the ledger: retried through database outages."""
+        if self.outages is None:
+            return await write()
+        return await self.outages.retry(what, write)
+
     async def _failed(self, head: Head, failure: SendFailure, also: list[int] | None = None) -> None:
         """Record a refused send, by kind of failure (classified once, in bot.push.messenger)."""
-        now = self.clock()
         self.metrics.count_send_failure(failure.kind.value)
         if failure.kind is Failure.RATE_LIMITED:
             self.metrics.count_rate_limited()
-        if failure.kind is Failure.BLOCKED:
-            async with self.db.write() as session:
-                await block_chat(session, head.chat_id, now, str(failure))
+            # Telegram does not say whether the limit was the chat's or the bot's: honour both.
+            loop = asyncio.get_running_loop()
+            self._paused_until = max(self._paused_until, loop.time() + failure.retry_after)
+        outcome = await self._until_written(
+            "recording a refused push", lambda: self._record_failure(head, failure, also or [])
+        )
+        if outcome == "blocked":
             self.metrics.count_delivery("blocked")
             if self.on_blocked is not None:
                 await self.on_blocked(head.chat_id, failure.description)
-            return
+        elif outcome == "failed":
+            self.metrics.count_delivery("failed", 1 + len(also or []))
+            if self.on_failed is not None:
+                self.on_failed(f"chat {head.chat_id}: {failure}")
+            log.warning("push to chat %s failed for good: %s", head.chat_id, failure)
+
+    async def _record_failure(self, head: Head, failure: SendFailure, also: list[int]) -> str:
+        """One transaction; says what became of the row: blocked, failed, or "later" (retried, moved)."""
+        now = self.clock()
         async with self.db.write() as session:
+            if failure.kind is Failure.BLOCKED:
+                await block_chat(session, head.chat_id, now, str(failure))
+                return "blocked"
             if failure.kind is Failure.MIGRATED and failure.new_chat_id is not None:
                 await migrate_chat(session, head.chat_id, failure.new_chat_id, now)
                 self._backlog.clear()  # the rows now belong to the new chat id: read again
-                return
+                return "later"
             if failure.kind is Failure.RATE_LIMITED:
-                # Telegram does not say whether the limit was the chat's or the bot's: honour both.
-                loop = asyncio.get_running_loop()
-                self._paused_until = max(self._paused_until, loop.time() + failure.retry_after)
                 await postpone_destination(
                     session, head.destination, now + timedelta(seconds=failure.retry_after)
                 )
                 self._backlog.clear()
-                return
+                return "later"
             if failure.kind is Failure.TRANSIENT and head.attempts + 1 < self.settings.max_attempts:
                 delay = min(self.settings.backoff_cap, self.settings.backoff_base * 2**head.attempts)
                 delay *= random.uniform(0.5, 1.0)  # jitter: retries of a burst do not return in step
                 await reschedule(session, head.delivery_id, now + timedelta(seconds=delay), str(failure))
                 self._backlog.clear()
-                return
-            await mark(session, [head.delivery_id, *(also or [])], "failed", str(failure))
-            self.metrics.count_delivery("failed", 1 + len(also or []))
-        if self.on_failed is not None:
-            self.on_failed(f"chat {head.chat_id}: {failure}")
-        log.warning("push to chat %s failed for good: %s", head.chat_id, failure)
+                return "later"
+            await mark(session, [head.delivery_id, *also], "failed", str(failure))
+            return "failed"

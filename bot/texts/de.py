@@ -43,6 +43,7 @@ GERMAN = Texts(
     unknown_command="Diesen Befehl kenne ich nicht. Schreib /help, um zu sehen, was ich kann.",
     plain_text="Ich verstehe nur Befehle. Probier /topics, um Themen auszuwählen, oder /help für die Liste.",
     slow_down="⏳ Etwas langsamer bitte: In einer Minute antworte ich wieder.",
+    unavailable="⚠️ Ich bin vorübergehend nicht verfügbar. Bitte versuche es in einer Minute noch einmal.",
     topics_header="<b>Themen</b> — tippe, um zu folgen oder zu entfolgen ({followed} abonniert).",
     topics_empty="Noch gibt es keine Themen, weil noch keine Artikel da sind. Schau später wieder vorbei.",
     topics_page="Seite {page} von {pages}",

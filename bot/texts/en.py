@@ -29,6 +29,7 @@ class Texts:
     unknown_command: str = "I don't know that command. Type /help to see what I can do."
     plain_text: str = "I only understand commands. Try /topics to pick topics, or /help for the list."
     slow_down: str = "⏳ Slow down a little: I'll answer again in a minute."
+    unavailable: str = "⚠️ I'm temporarily unavailable. Please try again in a minute."
 
     topics_header: str = "<b>Topics</b> — tap to follow or unfollow ({followed} followed)."
     topics_empty: str = "There are no topics yet: articles have not arrived. Please check back later."

@@ -1,7 +1,7 @@
 """``GET /healthz``: is the bot able to do its job right now?
 
-503 only when something is wrong: the database does not answer, the watcher or the delivery worker has
-died, deliveries have been due for longer than ``stall_after`` without a single successful send in
+503 only when something is wrong: the database does not answer or is unavailable (locked, full, read-only:
+an outage this process is waiting out), the watcher or the delivery worker has died, deliveries have been due for longer than ``stall_after`` without a single successful send in
 that time, or another process is taking this bot's updates from under its long poll. A quiet news day is
 healthy: with nothing pending there is nothing to be late with.
 """
@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
+from bot.ops.outages import DatabaseOutages
 from storage.db.database import Database
 from storage.delivery.health import count_pending, delivery_backlog
 
@@ -55,6 +56,9 @@ class HealthProbe:
     worker: Check | None = None
     deliveries: Callable[[], Awaitable[DeliveryStatus]] | None = None
     polling: Check | None = None
+    # The outage this process is waiting out (bot/ops/outages.py): a full, locked or read-only database
+    # still answers SELECT 1.
+    outages: DatabaseOutages | None = None
     clock: Clock = field(default=lambda: datetime.now(UTC))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     stall_after: timedelta = STALL_AFTER
@@ -113,10 +117,13 @@ async def check_health(probe: HealthProbe) -> HealthReport:
     )
     now = probe.clock()
     late = status is not None and stalled(status, now, probe.started_at, probe.stall_after)
+    outage = probe.outages.cause if probe.outages is not None else None
+    since = probe.outages.started_at if probe.outages is not None else None
     problems = [
         text
         for failing, text in (
             (not database, "database unreachable"),
+            (database and outage is not None, f"database unavailable: {outage}"),
             (watcher is False, "content watcher stopped"),
             (worker is False, "delivery worker stopped"),
             (polling is False, "another process is polling getUpdates with this bot token"),
@@ -129,6 +136,7 @@ async def check_health(probe: HealthProbe) -> HealthReport:
         "status": "failing" if problems else "ok",
         "problems": problems,
         "database": database,
+        "database_outage": None if outage is None else {"cause": outage, "since": _iso(since)},
         "watcher": watcher,
         "worker": worker,
         "polling": polling,
@@ -231,6 +239,7 @@ def health_from_runtime(
     timeout: float = CHECK_TIMEOUT,
     poller: Poller | None = None,
     deliveries: bool = True,
+    outages: DatabaseOutages | None = None,
 ) -> HealthProbe:
     """The probe for ``BotRuntime``: its database, watcher, worker and poller (None where it runs none).
 
@@ -243,6 +252,7 @@ def health_from_runtime(
         worker=alive_check(worker) if worker is not None else None,
         deliveries=deliveries_check(db, worker, clock) if deliveries else None,
         polling=poller_check(poller) if poller is not None else None,
+        outages=outages,
         clock=clock,
         started_at=clock(),
         stall_after=stall_after,

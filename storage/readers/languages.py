@@ -52,6 +52,10 @@ class LanguageChoices:
         assert self._choices is not None
         return self._choices.get(chat_id)
 
+    def known(self, chat_id: int) -> str | None:
+        """The chat's choice as last read, without asking the database (which may be unavailable)."""
+        return None if self._choices is None else self._choices.get(chat_id)
+
     def changed(self, chat_id: int, language: str | None) -> None:
         """This process changed (or removed) a chat's choice, in a transaction that bumped the version."""
         if self._choices is not None:

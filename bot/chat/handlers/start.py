@@ -65,11 +65,19 @@ async def membership_changed(update: Update, context: NewsContext) -> None:
     if change.chat.type == ChatType.CHANNEL and deps.channels is not None:
         await deps.channels.bot_status_changed(change.chat, change.new_chat_member)
         return
-    async with deps.db.write() as session:
-        if status in (ChatMember.BANNED, ChatMember.LEFT):
-            await mark_blocked(session, change.chat.id, deps.clock())
-        elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR) and change.chat.type == "private":
-            await register_chat(session, change.chat.id, change.chat.type, None, deps.clock())
+
+    async def record() -> None:
+        async with deps.db.write() as session:
+            if status in (ChatMember.BANNED, ChatMember.LEFT):
+                await mark_blocked(session, change.chat.id, deps.clock())
+            elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR) and change.chat.type == "private":
+                await register_chat(session, change.chat.id, change.chat.type, None, deps.clock())
+
+    # No later update repeats a membership change: during an outage it waits for the database.
+    if deps.outages is None:
+        await record()
+    else:
+        await deps.outages.retry("recording a chat's membership change", record)
 
 
 def fallback_handlers() -> list[BaseHandler[Update, NewsContext, None]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import shutil
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import exc as sa_exc
 
+from bot.ops.metrics import Metrics
+from bot.ops.outages import Backoff, DatabaseOutages
 from bot.web import DeliveryStatus, HealthProbe, check_health, health_from_runtime
 from storage.db.database import Database
 from tests.bot.web.conftest import always_up, serving, web_app
@@ -72,6 +77,7 @@ async def test_a_healthy_bot_answers_200_with_every_field(http: aiohttp.ClientSe
         "status": "ok",
         "problems": [],
         "database": True,
+        "database_outage": None,
         "watcher": True,
         "worker": True,
         "polling": None,
@@ -113,6 +119,37 @@ async def test_each_broken_part_answers_503(
     assert body["status"] == "failing"
     assert body[field] is False
     assert body["problems"] == [problem]
+
+
+async def test_a_database_that_answers_select_1_but_takes_no_writes_answers_503(
+    http: aiohttp.ClientSession,
+) -> None:
+    disk_full = True
+
+    async def write() -> None:
+        if disk_full:
+            raise sa_exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("database or disk is full"))
+
+    outages = DatabaseOutages("data/newsbot.db", write, metrics=Metrics(), backoff=Backoff(0.01, 0.02))
+    assert outages.failed(await _raised(write), "recording sent pushes")
+    status, body = await healthz(http, probe(outages=outages))
+    assert status == 503
+    assert body["database"] is True  # SELECT 1 passes on a full disk
+    assert body["problems"] == ["database unavailable: the disk is full"]
+    assert body["database_outage"]["cause"] == "the disk is full"
+    disk_full = False  # room again: the outage's probe writes, and it is over
+    await asyncio.sleep(0.2)
+    status, body = await healthz(http, probe(outages=outages))
+    assert status == 200 and body["database_outage"] is None
+    await outages.close()
+
+
+async def _raised(call: Callable[[], Awaitable[None]]) -> Exception:
+    try:
+        await call()
+    except Exception as error:
+        return error
+    raise AssertionError("did not raise")
 
 
 async def test_deliveries_due_too_long_without_a_send_answer_503(http: aiohttp.ClientSession) -> None:

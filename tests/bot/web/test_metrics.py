@@ -26,6 +26,9 @@ NAMES = {
     "newsbot_articles_rejected",
     "newsbot_webhook_requests",
     "newsbot_polling_conflicts",
+    "newsbot_database_outages",
+    "newsbot_database_retries",
+    "newsbot_database_unavailable",
 }
 
 
