@@ -110,7 +110,9 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 class Database:
     """The engine and its session factories; created at start-up, closed at shutdown."""
 
-    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    ) -> None:
         """``busy_timeout_ms``: how long a SQLite statement waits for another process's write lock before it
         fails with "database is locked" (and the work is retried: bot/ops/outages.py)."""
         self.url = normalize_database_url(url)

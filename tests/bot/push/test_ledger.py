@@ -19,7 +19,9 @@ from tests.storage.factories import add_article, add_chat, add_delivery
 
 
 @pytest.mark.sqlite_only
-async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_is_back(tmp_path: Path) -> None:
+async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_is_back(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "bot.db"
     db = Database(f"sqlite:///{path}", busy_timeout_ms=20)
     await db.create_schema()
