@@ -222,6 +222,7 @@ class BotRuntime:
         )
         self.worker.on_failed = self.alerts.send_failed
         self.outages.on_alert = self.alerts.database
+        self.fleet.outages = self.outages
         self.worker.on_blocked = self.channels.send_refused
         self.channels.alert = self.alerts.channel_problem
         self.corrections = (
@@ -236,6 +237,8 @@ class BotRuntime:
             if settings.corrections
             else None
         )
+        if self.corrections is not None:
+            self.corrections.outages = self.outages
         # The sending process keeps the ledger bounded (RETENTION_DAYS; 0: no pruning).
         self.retention = (
             RetentionWorker(self.db, settings.retention, clock=clock, metrics=self.metrics)

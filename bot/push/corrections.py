@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.ops.config import Settings
+from bot.ops.outages import DatabaseOutages
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache
@@ -138,6 +139,7 @@ class CorrectionWorker:
         self._tallies: dict[int, Counter[str]] = {}
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.outages: DatabaseOutages | None = None  # rounds failing on an outage wait for the database
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="correction-worker")
@@ -158,12 +160,18 @@ class CorrectionWorker:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        failed_rounds = 0
         while not self._stopping.is_set():
             more = False
             try:
                 more = await self._round()
-            except Exception:
-                # A database hiccup must not end corrections: log it and try again on the next round.
+                failed_rounds = 0
+            except Exception as error:
+                if self.outages is not None and self.outages.failed(error, "correcting sent messages"):
+                    await self.outages.pause(failed_rounds)
+                    failed_rounds += 1
+                    continue
+                # Any other failure must not end corrections: log it and try again on the next round.
                 log.exception("correction round failed")
             if not more:
                 with contextlib.suppress(TimeoutError):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.ops.outages import DatabaseOutages
 from storage.db.database import Database
 from storage.delivery.claims import (
     SenderInfo,
@@ -91,6 +92,7 @@ class SenderFleet:
         self.id = f"{self.host[:60]}:{self.pid}:{secrets.token_hex(4)}"
         self.senders = 1
         self.warmup = 0.0  # seconds to wait before the first push (set by ``join``)
+        self.outages: DatabaseOutages | None = None  # a heartbeat failing on an outage is no error to log
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -175,8 +177,9 @@ class SenderFleet:
             await asyncio.sleep(self.interval)
             try:
                 await self.beat()
-            except Exception:
-                log.exception("sender heartbeat failed; retrying")
+            except Exception as error:
+                if self.outages is None or not self.outages.failed(error, "renewing the sender's leases"):
+                    log.exception("sender heartbeat failed; retrying")
 
     async def top_up(self, *, busy: Collection[int], concurrency: int) -> int:
         """Give back drained chats and lease more with pushes due; returns how many this sender holds."""
