@@ -22,6 +22,7 @@ from storage.catalog.article_rows import article_row, replace_children
 from storage.catalog.corrections import open_edits, open_retractions
 from storage.catalog.quality import QualityRanks
 from storage.catalog.report import SyncReport
+from storage.catalog.search_index import optimize_search_index, worth_optimizing
 from storage.catalog.search_words import search_keywords
 from storage.catalog.topic_directory import bump_topics_version
 from storage.catalog.topic_index import TopicIndex
@@ -179,6 +180,9 @@ class ContentSync:
             if report.changes or catalog != self._applied_catalog:
                 await bump_topics_version(session)
         self._applied_catalog = catalog
+        if worth_optimizing(report.added + report.updated + report.restored):
+            async with self.db.write_bulk() as session:
+                await optimize_search_index(session)
         report.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
         return report
 
