@@ -113,9 +113,10 @@ async def test_a_title_or_excerpt_hit_outranks_a_keyword_hit(db: Database, tmp_p
                 published=LATER - timedelta(hours=1),
             ),
             "a.md": article_text(
-                title="A long report on the state of planetary exploration with a rover among many machines",
+                title="A long report on the state of planetary exploration with a rover among many machines "
+                + "and many other words that make this title long " * 4,
                 url="https://example.com/report",
-                excerpt="many words " * 20,
+                excerpt="many words " * 60,
                 published=LATER - timedelta(hours=5),
             ),
             "b.md": article_text(
