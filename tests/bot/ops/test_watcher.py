@@ -92,9 +92,10 @@ async def test_delete_withdraws_and_subfolders_are_watched(watched: tuple[Path, 
     (folder / "deep" / "er").mkdir(parents=True)
     path = folder / "deep" / "er" / "a.md"
     path.write_text(article_text(title="Deep", url="https://example.com/deep"), encoding="utf-8")
-    await eventually(db, ["Deep"])
+    (folder / "top.md").write_text(article_text(title="Top", url="https://example.com/top"), encoding="utf-8")
+    await eventually(db, ["Deep", "Top"])
     path.unlink()
-    await eventually(db, [])
+    await eventually(db, ["Top"])
 
 
 async def test_ignored_files_do_not_trigger_errors(watched: tuple[Path, Database, Reports]) -> None:
