@@ -74,6 +74,10 @@ def log_report(report: SyncReport) -> None:
         log.info("content: %s", duplicate)
     if report.changes or report.errors:
         log.info("content: %s", report.summary_line())
+    if report.hold is not None and report.hold_new:  # once per hold, not at every rescan
+        log.warning("content: %s", report.hold.line())
+    if report.hold_over is not None:
+        log.info("content: %s", report.hold_over.over_line(report.withdrawn))
 
 
 async def prepare_schema(db: Database, *, auto_migrate: bool) -> None:
@@ -139,6 +143,7 @@ class BotRuntime:
             settle_seconds=settings.watch_debounce_ms / 1000,
             corrections=settings.correction_window if settings.corrections else None,
             excludes=settings.content_exclude,
+            withdraw_guard=settings.withdraw_guard,
         )
         self.watcher = ContentWatcher(
             self.sync,
@@ -162,6 +167,7 @@ class BotRuntime:
             topics=TopicDirectoryCache(self.db),
             languages=LanguageChoices(self.db),
             resync=functools.partial(self.watcher.sync_now, settle=False),
+            confirm_withdraw=self.watcher.confirm_withdraw,
             admins=GroupAdmins(clock=monotonic),
             channels=self.channels,
         )
@@ -244,9 +250,17 @@ class BotRuntime:
         self._count(report)
         log_report(report)
         self.alerts.rejected_files((d.path, str(d)) for d in report.diagnostics if d.is_error)
+        self._tell_hold(report)
         if report.new_article_ids:
             self.worker.wake()
         await self._refresh_channels()
+
+    def _tell_hold(self, report: SyncReport) -> None:
+        """Withdrawals held are told to the operators once per hold, and again when the hold is over."""
+        if report.hold is not None and report.hold_new:
+            self.alerts.withdrawals_held(report.hold.line())
+        if report.hold_over is not None:
+            self.alerts.withdrawals_released(report.hold_over.over_line(report.withdrawn))
 
     async def _refresh_channels(self) -> None:
         """channels.yaml after a sync: a problem there is reported and never stops the content."""
@@ -310,6 +324,7 @@ class BotRuntime:
                 await deps.topics.current(session, deps.clock())
         await self.application.initialize()
         if self.serves_updates:
+            self._tell_hold(report)  # the start-up sync's, now that the bot can send
             await self._refresh_channels()
             await publish_menu(self.application)
             if self.mode == "polling":

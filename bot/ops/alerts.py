@@ -1,5 +1,5 @@
-"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, or a
-channel of ``channels.yaml`` cannot be posted in.
+"""Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, a
+channel of ``channels.yaml`` cannot be posted in, or a sync holds its withdrawals (and when that is over).
 
 Alerts are rate-limited: within ``interval`` seconds at most one message per kind goes out; problems found
 meanwhile are gathered into the next one, so an operator fixing a folder of bad files gets a few
@@ -27,6 +27,8 @@ TITLES = {
     "files": "⚠️ <b>Rejected content files</b>",
     "failures": "⚠️ <b>Push failures are spiking</b>",
     "channels": "⚠️ <b>Channel problems</b>",
+    "held": "⚠️ <b>Withdrawals held</b>",
+    "released": "✅ <b>Withdrawals no longer held</b>",
 }
 SPIKE_WINDOW_SECONDS = 300.0
 
@@ -85,6 +87,14 @@ class OperatorAlerts:
     def channel_problem(self, line: str) -> None:
         """A channel of ``channels.yaml`` the bot cannot post in, or cannot find (bot/ops/channels.py)."""
         self._add("channels", [line])
+
+    def withdrawals_held(self, line: str) -> None:
+        """A sync held its withdrawals (storage/catalog/withdraw_guard.py); told once per hold by the caller."""
+        self._add("held", [line])
+
+    def withdrawals_released(self, line: str) -> None:
+        """The hold is over: the files came back, or an operator confirmed."""
+        self._add("released", [line])
 
     def _add(self, kind: str, lines: Iterable[str]) -> None:
         if not self.enabled:
