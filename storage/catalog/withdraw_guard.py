@@ -55,18 +55,26 @@ class WithdrawHold:
     def line(self) -> str:
         """What was held, why, and what to do: one line for the log, ``newsbot import`` and the operators."""
         kept = "Nothing was withdrawn and pushes go on"
-        if self.reason == MISSING:
-            fix = "mount or restore the folder (to withdraw everything, create it empty and confirm)"
-            return f"withdrawals held: {self.folder}: {self.problem}, with {self.live} live articles. {kept}: {fix}."
-        if self.reason == UNREADABLE:
-            return f"withdrawals held: {self.folder}: {self.problem}, with {self.live} live articles. {kept}: make it readable."
+        if self.reason in (MISSING, UNREADABLE):
+            fix = (
+                "mount or restore the folder (to withdraw everything, create it empty and confirm)"
+                if self.reason == MISSING
+                else "make it readable"
+            )
+            return (
+                f"withdrawals held: {self.folder}: {self.problem}, and the store has {_articles(self.live)} "
+                f"live. {kept}: {fix}."
+            )
         if self.reason == EMPTY:
-            why = f"{self.folder} holds no article file, and {self.would_withdraw} of {self.live} live articles would be withdrawn"
+            why = (
+                f"{self.folder} holds no article file, and {_articles(self.would_withdraw)} of {self.live:,} "
+                "live would be withdrawn"
+            )
         else:
             why = (
-                f"{self.would_withdraw} of {self.live} live articles would be withdrawn at once, more than "
-                f"{self.limit} (WITHDRAW_GUARD={self.share:g} of them, at least {FLOOR}): their files are gone "
-                f"from {self.folder}"
+                f"{_articles(self.would_withdraw)} of {self.live:,} live would be withdrawn at once, more than "
+                f"{self.limit:,} (WITHDRAW_GUARD={self.share:g} of them, at least {FLOOR}): their files are "
+                f"gone from {self.folder}"
             )
         return (
             f"withdrawals held: {why}. {kept}: bring the files back, or confirm if you meant it ({CONFIRM})."
@@ -74,7 +82,11 @@ class WithdrawHold:
 
     def over_line(self, withdrawn: int) -> str:
         """The hold is over (the files are back, or the operator confirmed): what this sync withdrew."""
-        return f"withdrawals no longer held in {self.folder}: {withdrawn} of the {self.would_withdraw} held withdrawn"
+        return f"withdrawals no longer held in {self.folder}: {withdrawn:,} of the {self.would_withdraw:,} held withdrawn"
+
+
+def _articles(count: int) -> str:
+    return f"{count:,} article" if count == 1 else f"{count:,} articles"
 
 
 def withdraw_limit(live: int, share: float) -> int:

@@ -181,7 +181,7 @@ def test_import_of_an_emptied_folder_over_a_full_store_is_held_until_confirmed(
     assert held.stdout.startswith(f"imported {content}: 0 added, 0 updated, 0 moved, 0 restored, 0 withdrawn")
     assert held.stdout.strip().endswith(", 12 withdrawals held")
     assert held.stderr.strip().splitlines()[-1] == (
-        f"newsbot: import: withdrawals held: {content} holds no article file, and 12 of 12 live articles would "
+        f"newsbot: import: withdrawals held: {content} holds no article file, and 12 articles of 12 live would "
         "be withdrawn. Nothing was withdrawn and pushes go on: bring the files back, or confirm if you meant it "
         "(`newsbot import --allow-mass-withdraw`, or /withdraw_confirm in the bot)."
     )

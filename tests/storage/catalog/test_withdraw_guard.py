@@ -98,19 +98,24 @@ def test_folder_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_the_line_says_what_why_and_what_to_do() -> None:
     too_many = WithdrawHold(TOO_MANY, "content", 57, 120, 24, 0.2)
     assert too_many.line() == (
-        "withdrawals held: 57 of 120 live articles would be withdrawn at once, more than 24 "
+        "withdrawals held: 57 articles of 120 live would be withdrawn at once, more than 24 "
         "(WITHDRAW_GUARD=0.2 of them, at least 10): their files are gone from content. Nothing was withdrawn "
         "and pushes go on: bring the files back, or confirm if you meant it "
         "(`newsbot import --allow-mass-withdraw`, or /withdraw_confirm in the bot)."
     )
     empty = WithdrawHold(EMPTY, "/srv/news", 12, 12, 10, 0.2).line()
-    assert empty.startswith("withdrawals held: /srv/news holds no article file, and 12 of 12 live articles")
+    assert empty.startswith("withdrawals held: /srv/news holds no article file, and 12 articles of 12 live")
     missing = WithdrawHold(MISSING, "content", 12, 12, 10, 0.2, "content folder does not exist").line()
     assert missing == (
-        "withdrawals held: content: content folder does not exist, with 12 live articles. Nothing was withdrawn "
-        "and pushes go on: mount or restore the folder (to withdraw everything, create it empty and confirm)."
+        "withdrawals held: content: content folder does not exist, and the store has 12 articles live. Nothing "
+        "was withdrawn and pushes go on: mount or restore the folder (to withdraw everything, create it empty and confirm)."
     )
     assert too_many.over_line(0) == "withdrawals no longer held in content: 0 of the 57 held withdrawn"
+    assert "and 1 article of 1 live would be withdrawn" in WithdrawHold(EMPTY, "c", 1, 1, 10, 0.2).line()
+    big = WithdrawHold(TOO_MANY, "c", 20_412, 40_000, 8_000, 0.2).line()
+    assert big.startswith(
+        "withdrawals held: 20,412 articles of 40,000 live would be withdrawn at once, more than 8,000 "
+    )
 
 
 def test_each_hold_is_news_once() -> None:
