@@ -22,6 +22,7 @@ from storage.db.database import Database, sqlite_path
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_HELD = 3  # import: withdrawals held (storage/catalog/withdraw_guard.py)
 PROGRESS_DELAY_SECONDS = 2.0  # a pass shorter than this shows no progress at all
 PROGRESS_LINE_SECONDS = 5.0  # not on a terminal: one progress line this often
 PROGRESS_REDRAW_SECONDS = 0.1  # on a terminal: the bar is redrawn at most this often
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--push-existing", action="store_true", help="mark articles already in the folder for push"
     )
     importer.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    importer.add_argument(
+        "--allow-mass-withdraw",
+        action="store_true",
+        help="withdraw the articles of vanished files even when there are many (WITHDRAW_GUARD) or none is left",
+    )
 
     run = commands.add_parser("run", help="run the bot")
     run.add_argument(
@@ -230,16 +236,24 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
                 display_prefix=shown,
                 max_bytes=settings.max_article_bytes,
                 excludes=settings.content_exclude,
+                withdraw_guard=settings.withdraw_guard,
             )
             progress = Progress(sys.stderr, "import")
             try:
-                report = await sync.sync(push_existing=args.push_existing, progress=progress)
+                report = await sync.sync(
+                    push_existing=args.push_existing,
+                    progress=progress,
+                    allow_mass_withdraw=args.allow_mass_withdraw,
+                )
             finally:
                 progress.close()
         finally:
             await db.close()
         summary = report.summary_lines(shown)
         print_outcome(summary, report.diagnostics, report.duplicates, quiet=args.quiet)
+        if report.hold is not None:
+            print(f"newsbot: import: {report.hold.line()}", file=sys.stderr)
+            return EXIT_HELD
         return EXIT_ERRORS if report.errors else EXIT_OK
 
     return asyncio.run(run_import())

@@ -28,6 +28,7 @@ from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings
 from bot.ops.metrics import Metrics
 from bot.ops.outages import Backoff, DatabaseOutages
+from bot.ops.sync_reports import alert_hold, alert_rejected, log_report
 from bot.ops.watcher import ContentWatcher
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
@@ -65,17 +66,6 @@ STOP_GRACE_SECONDS = 20.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def log_report(report: SyncReport) -> None:
-    """Every problem on its own line, a duplicate the first time it is seen; the summary only when something
-    happened."""
-    for diagnostic in report.diagnostics:
-        (log.error if diagnostic.is_error else log.warning)("%s", diagnostic)
-    for duplicate in report.new_duplicates:
-        log.info("content: %s", duplicate)
-    if report.changes or report.errors:
-        log.info("content: %s", report.summary_line())
 
 
 async def prepare_schema(db: Database, *, auto_migrate: bool) -> None:
@@ -152,6 +142,7 @@ class BotRuntime:
             settle_seconds=settings.watch_debounce_ms / 1000,
             corrections=settings.correction_window if settings.corrections else None,
             excludes=settings.content_exclude,
+            withdraw_guard=settings.withdraw_guard,
         )
         self.watcher = ContentWatcher(
             self.sync,
@@ -176,6 +167,7 @@ class BotRuntime:
             topics=TopicDirectoryCache(self.db),
             languages=LanguageChoices(self.db),
             resync=functools.partial(self.watcher.sync_now, settle=False),
+            confirm_withdraw=self.watcher.confirm_withdraw,
             admins=GroupAdmins(clock=monotonic),
             channels=self.channels,
             outages=self.outages,
@@ -263,7 +255,8 @@ class BotRuntime:
         self.application.bot_data.deps.topics.expire()
         self._count(report)
         log_report(report)
-        self.alerts.rejected_files((d.path, str(d)) for d in report.diagnostics if d.is_error)
+        alert_rejected(report, self.alerts)
+        alert_hold(report, self.alerts)
         if report.new_article_ids:
             self.worker.wake()
         await self._refresh_channels()
@@ -337,6 +330,7 @@ class BotRuntime:
                 await deps.topics.current(session, deps.clock())
         await self.application.initialize()
         if self.serves_updates:
+            alert_hold(report, self.alerts)  # the start-up sync's, now that the bot can send
             await self._refresh_channels()
             await publish_menu(self.application)
             if self.mode == "polling":

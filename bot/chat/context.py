@@ -46,6 +46,9 @@ class BotDeps:
     languages: LanguageChoices
     # Re-sync the content folder now (``/reload``); None in a process that does not own the folder.
     resync: Callable[[], Awaitable[SyncReport]] | None = None
+    # ``/withdraw_confirm``: sync, withdrawing what the last sync held; None when it held nothing
+    # (bot/ops/watcher.py). None itself in a process that does not own the folder.
+    confirm_withdraw: Callable[[], Awaitable[SyncReport | None]] | None = None
     # Who administers each group, asked of Telegram and remembered briefly (bot/chat/handlers/groups.py).
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     # The channels of content/channels.yaml; None where nothing manages them.

@@ -1,5 +1,6 @@
 """Operator alerts: messages to ``ADMIN_IDS`` when a dropped file is rejected, push failures spike, a
-channel of ``channels.yaml`` cannot be posted in, or the database stays unavailable.
+channel of ``channels.yaml`` cannot be posted in, a sync holds its withdrawals (and when that is over), or
+the database stays unavailable.
 
 Alerts are rate-limited: within ``interval`` seconds at most one message per kind goes out; problems found
 meanwhile are gathered into the next one, so an operator fixing a folder of bad files gets a few
@@ -28,6 +29,8 @@ TITLES = {
     "failures": "⚠️ <b>Push failures are spiking</b>",
     "channels": "⚠️ <b>Channel problems</b>",
     "database": "⚠️ <b>Database</b>",
+    "held": "⚠️ <b>Withdrawals held</b>",
+    "released": "✅ <b>Withdrawals no longer held</b>",
 }
 SPIKE_WINDOW_SECONDS = 300.0
 
@@ -90,6 +93,14 @@ class OperatorAlerts:
     def database(self, line: str) -> None:
         """An outage of the database that lasts, and its end (bot/ops/outages.py)."""
         self._add("database", [line])
+
+    def withdrawals_held(self, line: str) -> None:
+        """A sync held its withdrawals (storage/catalog/withdraw_guard.py); told once per hold by the caller."""
+        self._add("held", [line])
+
+    def withdrawals_released(self, line: str) -> None:
+        """The hold is over: the files came back, or an operator confirmed."""
+        self._add("released", [line])
 
     def _add(self, kind: str, lines: Iterable[str]) -> None:
         if not self.enabled:

@@ -45,6 +45,7 @@ class Settings:
     max_article_bytes: int = 1 << 20
     rescan_seconds: float = 300.0
     watch_debounce_ms: int = 400
+    withdraw_guard: float = 0.2  # a sync withdrawing more than this share of live articles (and 10) holds
     flood_commands_per_minute: int = 20
     send_global_per_second: int = 30
     send_chat_per_second: float = 1.0
@@ -177,6 +178,7 @@ class Settings:
             max_article_bytes=int(number("MAX_ARTICLE_BYTES", 1 << 20, minimum=1, integer=True)),
             rescan_seconds=number("RESCAN_SECONDS", 300.0, minimum=1),
             watch_debounce_ms=int(number("WATCH_DEBOUNCE_MS", 400, minimum=0, integer=True)),
+            withdraw_guard=number("WITHDRAW_GUARD", 0.2, minimum=0),
             flood_commands_per_minute=int(number("FLOOD_COMMANDS_PER_MINUTE", 20, minimum=1, integer=True)),
             send_global_per_second=int(number("SEND_GLOBAL_PER_SECOND", 30, minimum=1, integer=True)),
             send_chat_per_second=number("SEND_CHAT_PER_SECOND", 1.0, minimum=0.01),
@@ -224,6 +226,10 @@ class Settings:
             problems.append(
                 f"PUSH_RATE: at most SEND_GLOBAL_PER_SECOND ({settings.send_global_per_second}) "
                 f"unless PUSH_PAID_BROADCAST=true, got {settings.push_rate}"
+            )
+        if settings.withdraw_guard > 1:
+            problems.append(
+                f"WITHDRAW_GUARD: a share of the live articles, 0 to 1, got {env['WITHDRAW_GUARD']!r}"
             )
         retention = settings.retention
         if settings.corrections and retention is not None and retention < settings.correction_window:

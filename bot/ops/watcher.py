@@ -3,6 +3,10 @@
 Events come from ``watchfiles`` (inotify where available); a periodic full rescan is the safety net for
 filesystems that do not report changes. A changed file is taken only once its size and mtime have stopped
 moving, so a slow in-place write is read when it is complete, not half-way.
+
+The folder itself may go away (an unmounted volume, a folder moved aside or replaced): the syncs meanwhile
+hold their withdrawals (storage/catalog/withdraw_guard.py), and the watch looks for the folder every
+``FOLDER_POLL_SECONDS``, watches it again once it is back and syncs then.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ReportHandler = Callable[[SyncReport], Awaitable[None]]
 MAX_SETTLE_SECONDS = 30.0
+FOLDER_POLL_SECONDS = 1.0  # how often a folder that went away is looked for
 
 
 def _stat_key(path: str) -> tuple[int, int] | None:
@@ -35,6 +40,15 @@ def _stat_key(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at this path (device and inode), None when none is: a watch follows the inode."""
+    try:
+        stat = os.stat(folder)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if os.path.isdir(folder) else None
 
 
 class ContentWatcher:
@@ -60,6 +74,8 @@ class ContentWatcher:
         self._dirty: set[str] = set()
         self._failed_syncs = 0  # in a row, during a database outage: the backoff step
         self._wake = asyncio.Event()
+        self._rewatch = asyncio.Event()  # ends the current watch: the folder it watched is gone
+        self._watched: tuple[int, int] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -98,6 +114,7 @@ class ContentWatcher:
     async def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self._rewatch.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -107,27 +124,51 @@ class ContentWatcher:
         """Ask for a sync soon (``/reload`` uses ``sync_now`` instead, to wait for the result)."""
         self._wake.set()
 
-    async def sync_now(self, *, settle: bool = True) -> SyncReport:
+    async def sync_now(self, *, settle: bool = True, allow_mass_withdraw: bool = False) -> SyncReport:
         """Sync now; ``settle=False`` (``/reload``) also reads files that changed a moment ago."""
-        report = await self.sync.sync(settle=settle)
+        report = await self.sync.sync(settle=settle, allow_mass_withdraw=allow_mass_withdraw)
         self.last_sync_monotonic = time.monotonic()
+        if _identity(self.sync.root) != self._watched:
+            self._rewatch.set()  # the watched folder was removed or replaced without an event saying so
         if report.deferred:
             # Files still being written: look again once they have had time to settle.
             asyncio.get_running_loop().call_later(max(self.debounce_ms, 50) / 1000, self._wake.set)
         await self.on_report(report)
         return report
 
+    async def confirm_withdraw(self) -> SyncReport | None:
+        """``/withdraw_confirm``: sync, withdrawing what the last sync held; None when it held nothing."""
+        if self.sync.guard.held is None:
+            return None
+        return await self.sync_now(settle=False, allow_mass_withdraw=True)
+
     async def _watch(self) -> None:
-        async for changes in awatch(
-            self.sync.root,
-            debounce=max(self.debounce_ms, 1),
-            stop_event=self._stop,
-            watch_filter=self._wanted,
-            force_polling=self.force_polling,
-            recursive=True,
-        ):
-            self._dirty.update(path for _change, path in changes)
-            self._wake.set()
+        """Watch the folder; while it is gone, look for it every ``FOLDER_POLL_SECONDS``; watch it again and
+        sync once it is back."""
+        first = True
+        while not self._stop.is_set():
+            self._watched = _identity(self.sync.root)
+            self._rewatch = asyncio.Event()
+            if self._watched is not None:
+                if not first:  # once the watch is registered (its first step): files came with the folder
+                    asyncio.get_running_loop().call_soon(self._wake.set)
+                with contextlib.suppress(OSError):  # gone or unreadable again before the watch could start
+                    async for changes in awatch(
+                        self.sync.root,
+                        debounce=max(self.debounce_ms, 1),
+                        stop_event=self._rewatch,
+                        watch_filter=self._wanted,
+                        force_polling=self.force_polling,
+                        recursive=True,
+                    ):
+                        self._dirty.update(path for _change, path in changes)
+                        self._wake.set()
+                        if _identity(self.sync.root) != self._watched:
+                            break  # moved away or replaced: this watch would see nothing more
+                self._wake.set()  # sync: the folder is gone, or what changed while it was not watched
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=FOLDER_POLL_SECONDS)
+            first = False
 
     async def _work(self) -> None:
         while not self._stop.is_set():

@@ -35,6 +35,7 @@ GERMAN = Texts(
         ("help", "was ich kann"),
         ("stats", "Bot-Statistik (Betreiber)"),
         ("reload", "den Inhaltsordner neu einlesen (Betreiber)"),
+        ("withdraw_confirm", "zurückgehaltene Rückzüge bestätigen (Betreiber)"),
         ("filter", "Stichwortfilter: /filter exclude Krypto"),
         ("timezone", "deine Zeitzone: /timezone Europe/Berlin"),
         ("quiet", "Ruhezeiten: /quiet 22:00-07:00"),
@@ -110,6 +111,11 @@ GERMAN = Texts(
     stats_per_topic="<b>Abos pro Thema</b>",
     reload_done="Inhaltsordner eingelesen: {summary}",
     reload_busy="Dieser Prozess beobachtet den Inhaltsordner nicht.",
+    withdraw_done="Rückzug bestätigt: {withdrawn} Artikel zurückgezogen. Inhaltsordner eingelesen: {summary}",
+    withdraw_nothing_held=(
+        "Nichts wird zurückgehalten: Keine Synchronisierung wartet auf eine Bestätigung, Artikel zurückzuziehen."
+    ),
+    withdraw_still_held="Nichts wurde zurückgezogen, das lässt sich nicht bestätigen: {line}",
     ago_now="gerade eben",
     ago_minutes="vor {n} Min.",
     ago_hours="vor {n} Std.",

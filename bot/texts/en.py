@@ -101,6 +101,13 @@ class Texts:
     stats_per_topic: str = "<b>Subscriptions per topic</b>"
     reload_done: str = "Content folder synced: {summary}"
     reload_busy: str = "The content folder is not watched by this process."
+    withdraw_done: str = (
+        "Withdrawal confirmed: {withdrawn} articles withdrawn. Content folder synced: {summary}"
+    )
+    withdraw_nothing_held: str = (
+        "Nothing is held: no sync is waiting for a confirmation to withdraw articles."
+    )
+    withdraw_still_held: str = "Nothing was withdrawn, this cannot be confirmed: {line}"
 
     ago_now: str = "just now"
     ago_minutes: str = "{n} min ago"

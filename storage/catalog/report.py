@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from storage.catalog.withdraw_guard import WithdrawHold
 from storage.content.diagnostics import Diagnostic, Duplicate, outcome_lines
 
 
@@ -26,6 +27,15 @@ class SyncReport:
     unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
     duplicates: list[Duplicate] = field(default_factory=list)  # files skipped: another holds their article
     new_duplicates: list[Duplicate] = field(default_factory=list)  # of those, the ones no sync saw before
+    hold: WithdrawHold | None = None  # withdrawals held back, and why (storage/catalog/withdraw_guard.py)
+    hold_new: bool = False  # the previous sync held nothing, or for another reason: tell it
+    hold_over: WithdrawHold | None = None  # the previous sync's hold, which this one no longer has
+
+    def follow(self, previous: WithdrawHold | None) -> WithdrawHold | None:
+        """Compare this sync's hold with the previous sync's, so each hold is told once; returns this one's."""
+        self.hold_new = self.hold is not None and (previous is None or previous.reason != self.hold.reason)
+        self.hold_over = previous if self.hold is None else None
+        return self.hold
 
     @property
     def changes(self) -> int:
@@ -43,6 +53,8 @@ class SyncReport:
         )
         if self.duplicates:
             line += f", {len(self.duplicates)} duplicates skipped"
+        if self.hold is not None:
+            line += f", {self.hold.would_withdraw} withdrawals held"
         if self.baseline:
             line += " (baseline: existing articles are not pushed)"
         elif self.new_article_ids:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.catalog import withdraw_guard as guard
 from storage.catalog.article_rows import article_row, replace_children
 from storage.catalog.corrections import open_edits, open_retractions
 from storage.catalog.quality import QualityRanks
@@ -69,6 +70,7 @@ class ContentSync:
         settle_seconds: float = 0.0,
         corrections: timedelta | None = None,
         excludes: Excludes = NOTHING_EXCLUDED,
+        withdraw_guard: float = guard.DEFAULT_SHARE,
     ) -> None:
         self.db = db
         self.root = root
@@ -79,6 +81,7 @@ class ContentSync:
         self.settle_seconds = settle_seconds
         # CORRECTIONS on: edits and withdrawals within this long of a push open a correction.
         self.corrections = corrections
+        self.guard = guard.WithdrawGuard(withdraw_guard, self.display_prefix or ".")  # WITHDRAW_GUARD
         # Run in the transaction that stores new articles, after their topics exist and before any fan-out
         # job can be expanded: destinations that follow topics by rule (channels.yaml) follow new ones.
         self.before_fanout: Callable[[AsyncSession, datetime], Awaitable[None]] | None = None
@@ -91,18 +94,25 @@ class ContentSync:
         push_existing: bool = False,
         progress: Progress | None = None,
         settle: bool = True,
+        allow_mass_withdraw: bool = False,
     ) -> SyncReport:
-        """One sync; ``settle=False`` reads even files that changed a moment ago (start-up, one-shot import)."""
+        """One sync; ``settle=False`` reads even files that changed a moment ago (start-up, one-shot import);
+        ``allow_mass_withdraw``: the operator confirmed what the guard would hold (withdraw_guard.py)."""
         async with self._lock:
-            return await self._sync(push_existing=push_existing, progress=progress, settle=settle)
+            report = await self._sync(push_existing, progress, settle, allow_mass_withdraw)
+            self.guard.held = report.follow(self.guard.held)
+            return report
 
-    async def _sync(self, *, push_existing: bool, progress: Progress | None, settle: bool) -> SyncReport:
+    async def _sync(
+        self, push_existing: bool, progress: Progress | None, settle: bool, confirmed: bool
+    ) -> SyncReport:
         report = SyncReport()
-        if not self.root.is_dir():
-            report.errors = 1
-            report.diagnostics.append(
-                Diagnostic(self.display_prefix or ".", "error", "content folder does not exist")
-            )
+        if (problem := guard.folder_problem(self.root)) is not None:
+            async with self.db.read() as session:
+                report.hold = self.guard.unusable(problem, await guard.live_count(session))
+            if report.hold is None:  # nothing live to lose: an error, and nothing else
+                report.errors = 1
+                report.diagnostics.append(Diagnostic(self.display_prefix or ".", "error", problem.message))
             return report
         async with self.db.read_bulk() as session:
             known = await _known_files(session)
@@ -171,9 +181,13 @@ class ContentSync:
                 progress("reading", read, len(state.to_read))
         async with self.db.write_bulk() as session:
             await self._record_failures(session, failures, known, now, report)
-            if state.gone:
-                await session.execute(delete(ContentFile).where(ContentFile.path.in_(sorted(state.gone))))
-            await self._withdraw_orphans(session, orphans, index, now, report)
+            orphaned = await guard.live_orphans(session, orphans, state.gone)
+            live = await guard.live_count(session) if orphaned else 0
+            report.hold = self.guard.decide(len(orphaned), live, len(state.present), confirmed=confirmed)
+            if report.hold is None:  # held: the gone files' rows stay, so the next sync sees them gone too
+                if state.gone:
+                    await session.execute(delete(ContentFile).where(ContentFile.path.in_(sorted(state.gone))))
+                await self._withdraw(session, orphaned, index, now, report)
             await index.refresh_names(session)
             if not baseline_done:
                 session.add(StoreState(key=BASELINE_KEY, value=now.isoformat()))
@@ -371,25 +385,10 @@ class ContentSync:
             rows.append(self._file_row(changed, keep, now))
         await self._upsert_files(session, rows)
 
-    async def _withdraw_orphans(
-        self,
-        session: AsyncSession,
-        candidates: set[int],
-        index: TopicIndex,
-        now: datetime,
-        report: SyncReport,
+    async def _withdraw(
+        self, session: AsyncSession, orphans: list[int], index: TopicIndex, now: datetime, report: SyncReport
     ) -> None:
         """Withdraw articles that no file holds any more."""
-        if not candidates:
-            return
-        held = set(
-            (
-                await session.execute(
-                    select(ContentFile.article_id).where(ContentFile.article_id.in_(sorted(candidates)))
-                )
-            ).scalars()
-        )
-        orphans = sorted(candidates - held)
         if not orphans:
             return
         result = await session.execute(

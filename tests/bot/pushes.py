@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import insert, select
+
 from bot.emulator import BotApiEmulator, SentMessage
 from bot.runtime import BotRuntime
+from storage.db.models import Chat as ChatRow
+from storage.db.models import Subscription, Topic
 from tests.articles import article_text
 from tests.bot.conftest import NOW, Chat, buttons, settings_for
 
@@ -97,6 +101,25 @@ async def start_pushes(
     runtime = BotRuntime(settings_for(emulator, database_url, content, **options), clock=clock)
     await runtime.start()
     return Pushes(emulator, runtime, content, clock)
+
+
+async def seed_followers(setup: Pushes, chats: range, topic_key: str) -> None:
+    """Many readers at once, written straight into the database (subscribing by command would be slow)."""
+    async with setup.runtime.db.write() as session:
+        topic_id = await session.scalar(select(Topic.id).where(Topic.key == topic_key))
+        await session.execute(
+            insert(ChatRow),
+            [
+                {"id": c, "type": "private", "status": "active", "created_at": NOW, "updated_at": NOW}
+                for c in chats
+            ],
+        )
+        await session.execute(
+            insert(Subscription),
+            [{"chat_id": c, "thread_id": 0, "topic_id": topic_id, "created_at": NOW} for c in chats],
+        )
+    for chat_id in chats:
+        setup.emulator.add_chat(chat_id)
 
 
 def published(hours_ago: float) -> datetime:

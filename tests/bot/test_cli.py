@@ -161,6 +161,56 @@ def test_import_is_idempotent_and_incremental(tmp_path: Path) -> None:
     assert "1 new for push" in third.stdout
 
 
+def test_import_of_an_emptied_folder_over_a_full_store_is_held_until_confirmed(
+    tmp_path: Path, database_url: str
+) -> None:
+    """It withdrew all 12 live articles and exited 0; an unmounted volume looks just like this."""
+    content, aside = tmp_path / "content", tmp_path / "aside"
+    content.mkdir()
+    aside.mkdir()
+    for n in range(12):
+        (content / f"a{n}.md").write_text(
+            article_text(title=f"A{n}", url=f"https://example.com/{n}"), encoding="utf-8"
+        )
+    env = {"DATABASE_URL": database_url}
+    assert newsbot("import", str(content), env=env).returncode == 0
+    for path in content.glob("*.md"):
+        path.rename(aside / path.name)
+    held = newsbot("import", str(content), env=env)
+    assert held.returncode == 3, held.stdout + held.stderr
+    assert held.stdout.startswith(f"imported {content}: 0 added, 0 updated, 0 moved, 0 restored, 0 withdrawn")
+    assert held.stdout.strip().endswith(", 12 withdrawals held")
+    assert held.stderr.strip().splitlines()[-1] == (
+        f"newsbot: import: withdrawals held: {content} holds no article file, and 12 articles of 12 live would "
+        "be withdrawn. Nothing was withdrawn and pushes go on: bring the files back, or confirm if you meant it "
+        "(`newsbot import --allow-mass-withdraw`, or /withdraw_confirm in the bot)."
+    )
+    assert newsbot("import", str(content), env=env).returncode == 3  # still held: nothing was forgotten
+    assert newsbot("validate", str(content), env=env).returncode == 0  # validate knows no store
+    confirmed = newsbot("import", "--allow-mass-withdraw", str(content), env=env)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert confirmed.stdout.startswith(
+        f"imported {content}: 0 added, 0 updated, 0 moved, 0 restored, 12 withdrawn"
+    )
+    assert "held" not in confirmed.stdout + confirmed.stderr
+
+
+def test_import_withdraws_a_few_deleted_files_as_before(tmp_path: Path, database_url: str) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(12):
+        (content / f"a{n}.md").write_text(
+            article_text(title=f"A{n}", url=f"https://example.com/{n}"), encoding="utf-8"
+        )
+    env = {"DATABASE_URL": database_url}
+    assert newsbot("import", str(content), env=env).returncode == 0
+    for n in range(3):
+        (content / f"a{n}.md").unlink()
+    result = newsbot("import", str(content), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "3 withdrawn" in result.stdout and "held" not in result.stdout
+
+
 def test_run_without_a_token_fails_with_one_line(tmp_path: Path) -> None:
     result = newsbot("run", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert result.returncode == 2

@@ -1,4 +1,4 @@
-"""Operators' commands, /stats and /reload: answered for ADMIN_IDS only."""
+"""Operators' commands, /stats, /reload and /withdraw_confirm: answered for ADMIN_IDS only."""
 
 from __future__ import annotations
 
@@ -43,11 +43,39 @@ async def reload(update: Update, context: NewsContext) -> None:
     report = await resync()
     lines = [texts.reload_done.format(summary=escape(report.summary_line()))]
     lines.extend(escape(str(d)) for d in report.diagnostics[:10] if d.is_error)
+    if report.hold is not None:
+        lines.append(escape(report.hold.line()))
     await reply(update, "\n".join(lines))
+
+
+async def withdraw_confirm(update: Update, context: NewsContext) -> None:
+    """Withdraw the articles a held sync kept live (storage/catalog/withdraw_guard.py), or say none is held."""
+    if not is_admin(update, context):
+        await unknown_command(update, context)
+        return
+    texts = await texts_of(update, context)
+    confirm = context.deps.confirm_withdraw
+    if confirm is None:
+        await reply(update, texts.reload_busy)
+        return
+    report = await confirm()
+    if report is None:
+        text = texts.withdraw_nothing_held
+    elif report.hold is not None:  # a missing or unreadable folder: fix it, no confirmation withdraws
+        text = texts.withdraw_still_held.format(line=escape(report.hold.line()))
+    else:
+        text = texts.withdraw_done.format(withdrawn=report.withdrawn, summary=escape(report.summary_line()))
+    await reply(update, text)
 
 
 def commands() -> list[Command]:
     return [
         Command("stats", "bot statistics (operators)", stats, admin_only=True),
         Command("reload", "resync the content folder (operators)", reload, admin_only=True),
+        Command(
+            "withdraw_confirm",
+            "withdraw what a sync held back: many files gone at once (operators)",
+            withdraw_confirm,
+            admin_only=True,
+        ),
     ]

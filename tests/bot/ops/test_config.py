@@ -97,6 +97,18 @@ def test_corrections_are_opt_in_with_a_window_like_push_max_age() -> None:
     ]
 
 
+def test_withdraw_guard_is_a_share_of_the_live_articles() -> None:
+    assert Settings.from_env({}).withdraw_guard == 0.2
+    assert Settings.from_env({"WITHDRAW_GUARD": "0.5"}).withdraw_guard == 0.5
+    assert Settings.from_env({"WITHDRAW_GUARD": "0"}).withdraw_guard == 0
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"WITHDRAW_GUARD": "20"})
+    assert raised.value.problems == ["WITHDRAW_GUARD: a share of the live articles, 0 to 1, got '20'"]
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"WITHDRAW_GUARD": "-0.1"})
+    assert raised.value.problems == ["WITHDRAW_GUARD: must be at least 0, got '-0.1'"]
+
+
 def test_durations() -> None:
     assert parse_duration("90") == timedelta(seconds=90)
     assert parse_duration("15m") == timedelta(minutes=15)

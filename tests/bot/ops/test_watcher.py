@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import shutil
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.ops.watcher import ContentWatcher
+from bot.ops.watcher import FOLDER_POLL_SECONDS, ContentWatcher
 from storage.catalog.report import SyncReport
 from storage.catalog.sync import ContentSync
+from storage.catalog.withdraw_guard import MISSING
 from storage.db.database import Database
 from storage.db.models import Article
 from tests.articles import article_text
@@ -92,9 +94,10 @@ async def test_delete_withdraws_and_subfolders_are_watched(watched: tuple[Path, 
     (folder / "deep" / "er").mkdir(parents=True)
     path = folder / "deep" / "er" / "a.md"
     path.write_text(article_text(title="Deep", url="https://example.com/deep"), encoding="utf-8")
-    await eventually(db, ["Deep"])
+    (folder / "top.md").write_text(article_text(title="Top", url="https://example.com/top"), encoding="utf-8")
+    await eventually(db, ["Deep", "Top"])
     path.unlink()
-    await eventually(db, [])
+    await eventually(db, ["Top"])
 
 
 async def test_ignored_files_do_not_trigger_errors(watched: tuple[Path, Database, Reports]) -> None:
@@ -106,3 +109,92 @@ async def test_ignored_files_do_not_trigger_errors(watched: tuple[Path, Database
     )
     await eventually(db, ["Real"])
     assert all(report.errors == 0 for report in reports.items)
+
+
+async def until(reports: Reports, wanted: Callable[[SyncReport], bool]) -> SyncReport:
+    """The first report from now on that is ``wanted``."""
+    seen = len(reports.items)
+
+    async def first() -> SyncReport:
+        async with reports.changed:
+            while not (found := [r for r in reports.items[seen:] if wanted(r)]):
+                await reports.changed.wait()
+            return found[0]
+
+    return await asyncio.wait_for(first(), WAIT)
+
+
+@pytest.fixture
+async def watcher(tmp_path: Path) -> AsyncIterator[tuple[ContentWatcher, Database, Reports]]:
+    """A watcher over a folder of two articles; no rescan comes to help within a test."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.md").write_text(
+            article_text(title=name.upper(), url=f"https://example.com/{name}"), encoding="utf-8"
+        )
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    await db.create_schema()
+    sync = ContentSync(db, folder, display_prefix="content", settle_seconds=0.05)
+    await sync.sync()
+    reports = Reports()
+    watcher = ContentWatcher(sync, on_report=reports, debounce_ms=50, rescan_seconds=3600)
+    await watcher.start()
+    yield watcher, db, reports
+    await watcher.stop()
+    await db.close()
+
+
+def held(reason: str) -> Callable[[SyncReport], bool]:
+    return lambda report: report.hold is not None and report.hold.reason == reason
+
+
+async def test_a_folder_moved_away_is_a_held_sync_and_is_watched_again_when_back(
+    watcher: tuple[ContentWatcher, Database, Reports], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unmounted volume: no withdrawal, no crash, no sync failing in a loop; remounted, it syncs and is
+    watched as before."""
+    content, db, reports = watcher
+    folder, aside = content.sync.root, tmp_path / "unmounted"
+    shutil.move(folder, aside)
+    first = await until(reports, held(MISSING))
+    assert (first.hold_new, first.withdrawn, first.errors) == (True, 0, 0)
+    again = await content.sync_now()  # what a rescan or /reload does meanwhile
+    assert (again.hold == first.hold, again.hold_new) == (True, False)
+    assert content.alive and await titles(db) == ["A", "B"]
+    shutil.copytree(aside, folder)  # remounted: the same files, another folder (inode) than the one watched
+    back = await until(reports, lambda report: report.hold_over is not None)
+    assert (back.hold, back.changes, back.unchanged) == (None, 0, 2)
+    (folder / "c.md").write_text(article_text(title="C", url="https://example.com/c"), encoding="utf-8")
+    await eventually(db, ["A", "B", "C"])  # seen by the watch: no rescan comes within the test
+    assert content.alive
+    assert not [r for r in caplog.records if "content sync failed" in r.getMessage()]
+
+
+async def test_a_folder_replaced_by_a_fresh_copy_is_watched_in_its_place(
+    watcher: tuple[ContentWatcher, Database, Reports], tmp_path: Path
+) -> None:
+    """A `git clone` next to the folder, then swapped in: the watch follows the new folder."""
+    content, db, _ = watcher
+    folder = content.sync.root
+    shutil.copytree(folder, tmp_path / "clone")
+    shutil.move(folder, tmp_path / "old")
+    shutil.move(tmp_path / "clone", folder)
+    await asyncio.sleep(FOLDER_POLL_SECONDS + 0.5)  # the watch starts again on the new folder
+    (folder / "c.md").write_text(article_text(title="C", url="https://example.com/c"), encoding="utf-8")
+    await eventually(db, ["A", "B", "C"])
+
+
+async def test_a_folder_deleted_and_restored_from_a_backup_syncs_again(
+    watcher: tuple[ContentWatcher, Database, Reports], tmp_path: Path
+) -> None:
+    content, db, reports = watcher
+    folder = content.sync.root
+    shutil.copytree(folder, tmp_path / "backup")
+    shutil.rmtree(folder)
+    assert held(MISSING)(await content.sync_now())  # the next rescan, if no event told
+    shutil.copytree(tmp_path / "backup", folder)
+    back = await until(reports, lambda report: report.hold_over is not None)
+    assert (back.hold, back.changes) == (None, 0)
+    (folder / "c.md").write_text(article_text(title="C", url="https://example.com/c"), encoding="utf-8")
+    await eventually(db, ["A", "B", "C"])

@@ -6,14 +6,24 @@ import asyncio
 from datetime import UTC, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.emulator import BotApiEmulator, EmulatorLimits
 from storage.db.models import Chat as ChatRow
-from storage.db.models import Delivery, Subscription, Topic
+from storage.db.models import Delivery
 from tests.articles import article_text
 from tests.bot.conftest import FAST_READERS, NOW, buttons
-from tests.bot.pushes import TOPICS, WAIT, Clock, Pushes, button_url, is_digest, published, start_pushes
+from tests.bot.pushes import (
+    TOPICS,
+    WAIT,
+    Clock,
+    Pushes,
+    button_url,
+    is_digest,
+    published,
+    seed_followers,
+    start_pushes,
+)
 
 
 async def test_fifty_chats_get_exactly_their_articles_once_in_order(pushes: Pushes) -> None:
@@ -155,25 +165,6 @@ async def test_real_limits_no_429_and_paced(database_url: str, tmp_path: Path, c
     finally:
         await setup.runtime.stop()
         await emulator.stop()
-
-
-async def seed_followers(setup: Pushes, chats: range, topic_key: str) -> None:
-    """Many readers at once, written straight into the database (subscribing by command would be slow)."""
-    async with setup.runtime.db.write() as session:
-        topic_id = await session.scalar(select(Topic.id).where(Topic.key == topic_key))
-        await session.execute(
-            insert(ChatRow),
-            [
-                {"id": c, "type": "private", "status": "active", "created_at": NOW, "updated_at": NOW}
-                for c in chats
-            ],
-        )
-        await session.execute(
-            insert(Subscription),
-            [{"chat_id": c, "thread_id": 0, "topic_id": topic_id, "created_at": NOW} for c in chats],
-        )
-    for chat_id in chats:
-        setup.emulator.add_chat(chat_id)
 
 
 async def test_paid_broadcast_pushes_beyond_30_a_second_and_pays_for_it(

@@ -195,10 +195,12 @@ async def test_the_sync_opens_edits_and_retractions(db: Database, tmp_path: Path
     sync = ContentSync(db, folder, clock=lambda: NOW, corrections=WINDOW)
     path = folder / "a.md"
     path.write_text(article_text(title="Alpha", url="https://example.com/a"), encoding="utf-8")
+    # Another article stays: deleting the last file of a folder is held (storage/catalog/withdraw_guard.py).
+    (folder / "b.md").write_text(article_text(title="Beta", url="https://example.com/b"), encoding="utf-8")
     await sync.sync()
     async with db.write() as session:
         await add_chat(session, 1)
-        article_id = await session.scalar(select(Article.id))
+        article_id = await session.scalar(select(Article.id).where(Article.title == "Alpha"))
     assert article_id is not None
     await sent(db, article_id, 1)
     path.write_text(article_text(title="Alpha", url="https://example.com/a", body="Only the body."), "utf-8")
@@ -217,10 +219,12 @@ async def test_the_sync_opens_nothing_when_corrections_are_off(db: Database, tmp
     sync = ContentSync(db, folder, clock=lambda: NOW)
     path = folder / "a.md"
     path.write_text(article_text(title="Alpha", url="https://example.com/a"), encoding="utf-8")
+    # Another article stays: deleting the last file of a folder is held (storage/catalog/withdraw_guard.py).
+    (folder / "b.md").write_text(article_text(title="Beta", url="https://example.com/b"), encoding="utf-8")
     await sync.sync()
     async with db.write() as session:
         await add_chat(session, 1)
-        article_id = await session.scalar(select(Article.id))
+        article_id = await session.scalar(select(Article.id).where(Article.title == "Alpha"))
     assert article_id is not None
     await sent(db, article_id, 1)
     path.write_text(article_text(title="Alpha, corrected", url="https://example.com/a"), encoding="utf-8")

@@ -128,16 +128,17 @@ async def test_delete_withdraws_and_readding_restores_without_newness(db: Databa
     sync = make_sync(db, folder)
     await sync.sync()
     path = write(folder, "a.md", title="Alpha", url="https://example.com/a")
+    write(folder, "b.md", title="Beta", url="https://example.com/b")  # the folder is not emptied
     await sync.sync()
     path.unlink()
     report = await sync.sync()
-    assert report.withdrawn == 1
-    assert await live_titles(db) == []
+    assert (report.withdrawn, report.hold) == (1, None)
+    assert await live_titles(db) == ["Beta"]
     write(folder, "again/a-copy.md", title="Alpha", url="https://EXAMPLE.com:443/a?utm_source=x#top")
     report = await sync.sync()
     assert (report.restored, report.added, report.new_article_ids) == (1, 0, [])
-    assert await live_titles(db) == ["Alpha"]
-    assert await fanout_count(db) == 1
+    assert await live_titles(db) == ["Alpha", "Beta"]
+    assert await fanout_count(db) == 2
 
 
 async def test_rename_is_a_move_not_a_withdrawal(db: Database, folder: Path) -> None:
