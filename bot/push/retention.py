@@ -107,11 +107,12 @@ class RetentionWorker:
         if report.articles or report.deliveries:
             log.info(
                 "retention: pruned %d withdrawn articles published before %s, and %d delivery rows of theirs, "
-                "in %d batch(es), %.2f s%s",
+                "in %d batch(es)%s, %.2f s%s",
                 report.articles,
                 cutoff.isoformat(timespec="seconds"),
                 report.deliveries,
                 report.batches,
+                f" and {report.merges} step(s) merging the search index" if report.merges else "",
                 time.monotonic() - started,
                 DEFERRED if report.deferred else "",
             )

@@ -22,7 +22,8 @@ finished and no correction under way. A batch first deletes their closed ledger 
 that cutoff, tallied alike), then the articles the ledger holds nothing of any more; one with a pending row,
 or a row sent or tried after the cutoff, waits. A deleted article leaves a hash of its URL key in
 ``pruned_urls``, its permanent marker from then on: a file that brings it back stores it again without a
-fan-out job, so it is never pushed again.
+fan-out job, so it is never pushed again. On SQLite a pass that deleted articles then merges the full-text
+index, so that it forgets them too (storage/catalog/article_retention.py says why).
 
 Each batch is one short write transaction: select up to ``limit`` prunable ids (by the indices on
 ``(status, sent_at)`` and ``(status, due_at)``), ``DELETE … RETURNING`` them, and add what was deleted to
@@ -42,7 +43,12 @@ from sqlalchemy import ColumnElement, Insert, and_, delete, exists, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.catalog.article_retention import delete_articles, prunable_articles
+from storage.catalog.article_retention import (
+    SEARCH_MERGE_PAGES,
+    delete_articles,
+    merge_search_index,
+    prunable_articles,
+)
 from storage.db.database import Database
 from storage.db.models import Correction, Delivery, DeliveryTally, FanoutJob, table
 
@@ -75,6 +81,7 @@ class ArticlePruneReport:
     deliveries: int = 0
     batches: int = 0
     deferred: bool = False
+    merges: int = 0  # SQLite: steps merging the full-text index afterwards
 
 
 def _sent_before(cutoff: datetime) -> list[ColumnElement[bool]]:
@@ -239,4 +246,20 @@ async def prune_articles(
         if len(candidates) < batch and deleted < rows:
             break
         await asyncio.sleep(0)
-    return ArticlePruneReport(articles, deliveries, batches)
+    merges = await merge_search(db, stopping=stopping) if articles and db.is_sqlite else 0
+    return ArticlePruneReport(articles, deliveries, batches, merges=merges)
+
+
+async def merge_search(
+    db: Database, *, pages: int = SEARCH_MERGE_PAGES, stopping: Callable[[], bool] = lambda: False
+) -> int:
+    """SQLite: merge the full-text index, a step of ``pages`` per transaction, until there is nothing left to
+    merge (or ``stopping()``); returns the steps."""
+    steps = 0
+    more = True
+    while more and not stopping():
+        async with db.write_bulk() as session:
+            more = await merge_search_index(session, pages=pages, first=steps == 0)
+        steps += 1
+        await asyncio.sleep(0)
+    return steps

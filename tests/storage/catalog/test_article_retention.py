@@ -293,3 +293,26 @@ async def test_on_postgresql_a_pass_skips_an_article_a_sync_has_locked(
     finally:
         await syncing.close()
     assert (await prune_articles(db, CUTOFF)).articles == 1
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_s_full_text_index_forgets_the_deleted_articles(db: Database) -> None:
+    """FTS5 keeps a deleted row's entries, and a marker that they are deleted, until it merges its segments."""
+
+    async def index_bytes() -> int:
+        async with db.read() as session:
+            return await session.scalar(text("SELECT sum(length(block)) FROM articles_fts_data")) or 0
+
+    empty = await index_bytes()
+    for n in range(40):  # a transaction each, as syncs are: a segment each
+        async with db.write() as session:
+            await add_article(
+                session, f"Story number {n} about orbit{n} and launch{n}", published_at=OLD, withdrawn=True
+            )
+    stored_bytes = await index_bytes()
+
+    report = await prune_articles(db, CUTOFF)
+
+    assert report.articles == 40
+    assert report.merges >= 1
+    assert await index_bytes() - empty < (stored_bytes - empty) / 10

@@ -265,7 +265,7 @@ async def test_an_article_pass_deletes_the_ledger_rows_first_in_batches_and_tall
     report = await prune_articles(db, CUTOFF, batch=1, rows=2)
 
     # Per article: rows 2, 2, then the last one and the article; then an empty batch.
-    assert report == ArticlePruneReport(articles=2, deliveries=10, batches=7)
+    assert (report.articles, report.deliveries, report.batches, report.deferred) == (2, 10, 7, False)
     assert await ledger(db) == set()
     assert await tallies(db) == {(OLD.date(), "sent"): 7, (OLD.date(), "failed"): 3}
     async with db.read() as session:
