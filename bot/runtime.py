@@ -231,10 +231,16 @@ class BotRuntime:
         )
         if self.corrections is not None:
             self.corrections.outages = self.outages
-        # The sending process keeps the ledger bounded (RETENTION_DAYS; 0: no pruning).
+        # The sending process keeps the ledger and the store bounded (RETENTION_DAYS, ARTICLE_RETENTION_DAYS).
         self.retention = (
-            RetentionWorker(self.db, settings.retention, clock=clock, metrics=self.metrics)
-            if settings.retention is not None
+            RetentionWorker(
+                self.db,
+                settings.retention,
+                articles=settings.article_retention,
+                clock=clock,
+                metrics=self.metrics,
+            )
+            if settings.retention is not None or settings.article_retention is not None
             else None
         )
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)

@@ -56,6 +56,7 @@ class Settings:
     corrections: bool = False
     correction_window: timedelta = timedelta(hours=48)
     retention_days: int = 30  # 0: keep the delivery ledger forever
+    article_retention_days: int = 0  # 0: keep every article forever
     digest_threshold: int = 5
     push_concurrency: int = 32
     push_max_attempts: int = 8
@@ -189,6 +190,7 @@ class Settings:
             corrections=flag("CORRECTIONS"),
             correction_window=correction_window,
             retention_days=int(number("RETENTION_DAYS", 30, minimum=0, integer=True)),
+            article_retention_days=int(number("ARTICLE_RETENTION_DAYS", 0, minimum=0, integer=True)),
             digest_threshold=int(number("DIGEST_THRESHOLD", 5, minimum=1, integer=True)),
             push_concurrency=int(number("PUSH_CONCURRENCY", 32, minimum=1, integer=True)),
             push_max_attempts=int(number("PUSH_MAX_ATTEMPTS", 8, minimum=1, integer=True)),
@@ -247,6 +249,12 @@ class Settings:
     def retention(self) -> timedelta | None:
         """How long closed delivery rows are kept (``RETENTION_DAYS``); None: forever."""
         return timedelta(days=self.retention_days) if self.retention_days else None
+
+    @property
+    def article_retention(self) -> timedelta | None:
+        """How long ago a withdrawn article must have been published to be deleted (``ARTICLE_RETENTION_DAYS``);
+        None: articles are kept forever."""
+        return timedelta(days=self.article_retention_days) if self.article_retention_days else None
 
     def pacing_limits(self) -> PacingLimits:
         return PacingLimits(

@@ -83,7 +83,8 @@ class Metrics:
         )
         self.deliveries_pruned_total = Counter(
             "deliveries_pruned",
-            "Closed delivery rows deleted after RETENTION_DAYS (still counted per day in delivery_tallies).",
+            "Closed delivery rows deleted after RETENTION_DAYS or with their article (still counted per day in "
+            "delivery_tallies).",
             namespace=ns,
             registry=registry,
         )
@@ -109,6 +110,12 @@ class Metrics:
         self.articles_ingested_total = Counter(
             "articles_ingested",
             "Articles written to the store (added, updated or restored).",
+            namespace=ns,
+            registry=registry,
+        )
+        self.articles_pruned_total = Counter(
+            "articles_pruned",
+            "Withdrawn articles deleted after ARTICLE_RETENTION_DAYS (a marker of each stays).",
             namespace=ns,
             registry=registry,
         )
@@ -173,6 +180,11 @@ class Metrics:
         """Ledger rows one retention pass deleted."""
         if count:
             self.deliveries_pruned_total.inc(count)
+
+    def count_articles_pruned(self, count: int) -> None:
+        """Articles one article retention pass deleted."""
+        if count:
+            self.articles_pruned_total.inc(count)
 
     def count_send_failure(self, reason: str) -> None:
         """One refused push attempt; ``reason`` is the failure's kind (``Failure.value``), never its text."""

@@ -22,6 +22,7 @@ class SyncReport:
     errors: int = 0
     baseline: bool = False
     deferred: int = 0  # files still being written: a later sync takes them
+    returned: int = 0  # of those added, articles that article retention had deleted: stored again, not new
     new_article_ids: list[int] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unknown_fields: Counter[str] = field(default_factory=Counter)  # fields outside the format -> files read
@@ -59,6 +60,8 @@ class SyncReport:
             line += " (baseline: existing articles are not pushed)"
         elif self.new_article_ids:
             line += f"; {len(self.new_article_ids)} new for push"
+        if self.returned:
+            line += f"; {self.returned} back after article retention (not pushed again)"
         return line
 
     def summary_lines(self, folder: str) -> list[str]:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.catalog import withdraw_guard as guard
+from storage.catalog.article_retention import pruned_among
 from storage.catalog.article_rows import article_row, replace_children
 from storage.catalog.corrections import open_edits, open_retractions
 from storage.catalog.quality import QualityRanks
@@ -275,7 +276,9 @@ class ContentSync:
             url_key: (article_id, withdrawn_at)
             for url_key, article_id, withdrawn_at in (
                 await session.execute(
-                    select(Article.url_key, Article.id, Article.withdrawn_at).where(Article.url_key.in_(keys))
+                    select(Article.url_key, Article.id, Article.withdrawn_at)
+                    .where(Article.url_key.in_(keys))
+                    .with_for_update()  # PostgreSQL: article retention skips them, or deleted them first
                 )
             )
         }
@@ -320,6 +323,8 @@ class ContentSync:
                     article_ids[changed.path] = by_key[changed.article.url_key]
             report.added += len(new_rows)
             if mark_new:
+                pruned = await pruned_among(session, by_key)  # back after article retention: not new
+                report.returned += len(pruned)
                 jobs = [
                     {
                         "article_id": by_key[row["url_key"]],
@@ -328,8 +333,10 @@ class ContentSync:
                         "cursor": CURSOR_START,
                     }
                     for row in new_rows
+                    if row["url_key"] not in pruned
                 ]
-                await session.execute(insert(table(FanoutJob)), jobs)
+                if jobs:
+                    await session.execute(insert(table(FanoutJob)), jobs)
                 report.new_article_ids.extend(job["article_id"] for job in jobs)
         if updates:
             edits = {row["id"]: (row["title"], row["excerpt"]) for row in updates}

@@ -323,6 +323,16 @@ class Delivery(Base):
     )
 
 
+class PrunedUrl(Base):
+    """An article deleted after ``ARTICLE_RETENTION_DAYS`` (storage/catalog/article_retention.py), remembered by
+    a hash of its URL key: a file that brings it back stores it again, but never as new, so it is never pushed
+    again. 64 bits of SHA-256: with a million markers, a new article is taken for a pruned one with odds of
+    about 1 in 2·10^13."""
+
+    __tablename__ = "pruned_urls"
+    url_hash: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+
+
 class DeliveryTally(Base):
     """Ledger rows pruned after ``RETENTION_DAYS`` (storage/delivery/retention.py), counted per day and status, so
     the totals of ``/stats`` still include them. ``day``: the UTC day a row was sent (``sent_at``), or for a

@@ -66,6 +66,23 @@ def test_retention_days_default_to_30_and_0_keeps_the_ledger_forever() -> None:
         assert raised.value.problems == [problem]
 
 
+def test_article_retention_is_off_by_default_and_counts_whole_days() -> None:
+    assert Settings.from_env({}).article_retention is None
+    assert Settings.from_env({"ARTICLE_RETENTION_DAYS": "0"}).article_retention is None
+    assert Settings.from_env({"ARTICLE_RETENTION_DAYS": " 365 "}).article_retention == timedelta(days=365)
+    # Independent of the ledger's retention, either way round.
+    both = Settings.from_env({"ARTICLE_RETENTION_DAYS": "7", "RETENTION_DAYS": "0"})
+    assert (both.article_retention, both.retention) == (timedelta(days=7), None)
+    for raw, problem in (
+        ("a year", "ARTICLE_RETENTION_DAYS: expected a whole number, got 'a year'"),
+        ("1.5", "ARTICLE_RETENTION_DAYS: expected a whole number, got '1.5'"),
+        ("-1", "ARTICLE_RETENTION_DAYS: must be at least 0, got '-1'"),
+    ):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({"ARTICLE_RETENTION_DAYS": raw})
+        assert raised.value.problems == [problem]
+
+
 def test_with_corrections_on_the_retention_covers_the_correction_window() -> None:
     """Corrections edit sent messages by the ids in the ledger: those rows must outlive the window."""
     assert Settings.from_env({"RETENTION_DAYS": "1"}).retention == timedelta(days=1)  # corrections off

@@ -1,4 +1,5 @@
-"""Retention end to end: the real bot prunes its delivery ledger past RETENTION_DAYS, and never re-sends.
+"""Retention end to end: the real bot prunes its delivery ledger past RETENTION_DAYS and withdrawn articles past
+ARTICLE_RETENTION_DAYS, and never re-sends.
 
 The bot runs against the emulator with the test's clock (tests/bot/pushes.py), which jumps a month ahead;
 a restart runs the sending process's first retention pass, as after any deploy.
@@ -20,7 +21,7 @@ from bot.emulator import BotApiEmulator
 from bot.runtime import BotRuntime
 from storage.catalog.sync import ContentSync
 from storage.db.database import Database
-from storage.db.models import Article, Delivery, DeliveryTally
+from storage.db.models import Article, Delivery, DeliveryTally, PrunedUrl
 from tests.bot.conftest import NOW
 from tests.bot.pushes import Clock, Pushes, published, start_pushes
 
@@ -147,5 +148,71 @@ async def test_with_retention_days_0_the_ledger_is_kept(
         await setup.settle(0.5)
         assert await ledger_rows(setup.runtime) == 1
         assert titles(setup, 5002) == ["Old news"]
+    finally:
+        await setup.runtime.stop()
+
+
+async def old_news_stored(runtime: BotRuntime) -> bool:
+    async with runtime.db.read() as session:
+        found = await session.scalar(select(func.count()).where(Article.web_url == OLD_NEWS["url"]))
+    return bool(found)
+
+
+async def test_a_withdrawn_article_goes_after_article_retention_and_its_file_never_pushes_again(
+    database_url: str,
+    emulator: BotApiEmulator,
+    tmp_path: Path,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The ledger is kept (RETENTION_DAYS=0): the article's rows go with it, counted all the same.
+    setup = await start_pushes(
+        emulator, tmp_path, database_url, clock, retention_days=0, article_retention_days=30
+    )
+    try:
+        await setup.follow(5003, "AI")
+        old = setup.drop("old.md", published=published(1), **OLD_NEWS)
+        await setup.wait_pushes({5003: 1})
+        old.unlink()
+        await resync(setup)
+        assert await old_news(setup) == ("What happened, in one sentence.", True)
+
+        # A month on, the bot restarts: its first retention pass deletes the article and its ledger row.
+        with caplog.at_level(logging.INFO, logger="bot.push.retention"):
+            await restart(setup, at=LATER)
+            async with asyncio.timeout(WAIT):
+                while await old_news_stored(setup.runtime):  # noqa: ASYNC110 - the retention pass deletes it
+                    await asyncio.sleep(0.05)
+        assert await ledger_rows(setup.runtime) == 0
+        logged = [r.message for r in caplog.records if "withdrawn articles" in r.message]
+        assert len(logged) == 1
+        assert logged[0].startswith(
+            "retention: pruned 1 withdrawn articles published before 2026-11-28T12:00:"
+        )
+        assert ", and 1 delivery rows of theirs, in 1 batch(es)" in logged[0]
+        # SQLite merges its full-text index afterwards, so that it forgets the article too.
+        assert ("step(s) merging the search index" in logged[0]) is setup.runtime.db.is_sqlite
+        rendered = setup.runtime.metrics.render().decode()
+        assert "newsbot_articles_pruned_total 1.0" in rendered
+        assert "newsbot_deliveries_pruned_total 1.0" in rendered
+        async with setup.runtime.db.read() as session:
+            assert (await session.execute(select(DeliveryTally.status, DeliveryTally.count))).all() == [
+                ("sent", 1)
+            ]
+            assert await session.scalar(select(func.count()).select_from(PrunedUrl)) == 1
+
+        # Its file comes back: the article is stored and listed again, and not pushed again.
+        setup.drop("old.md", published=published(1), **OLD_NEWS)
+        await resync(setup)
+        assert await old_news(setup) == ("What happened, in one sentence.", False)
+        await restart(setup)
+        await setup.settle(0.5)
+        assert titles(setup, 5003) == ["Old news"]
+
+        # The pipeline is alive: a new article still goes out, once.
+        setup.drop("fresh.md", title="Fresh news", url="https://example.com/fresh", topics=["AI"])
+        await setup.wait_pushes({5003: 2})
+        await setup.settle()
+        assert titles(setup, 5003) == ["Old news", "Fresh news"]
     finally:
         await setup.runtime.stop()

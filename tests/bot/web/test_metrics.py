@@ -23,6 +23,7 @@ NAMES = {
     "newsbot_delivery_queue_depth",
     "newsbot_telegram_429",
     "newsbot_articles_ingested",
+    "newsbot_articles_pruned",
     "newsbot_articles_rejected",
     "newsbot_webhook_requests",
     "newsbot_polling_conflicts",
@@ -69,6 +70,8 @@ def test_counters_move_when_recorded() -> None:
     metrics.count_rate_limited()
     metrics.count_rate_limited()
     metrics.count_articles(ingested=7, rejected=2)
+    metrics.count_articles_pruned(4)
+    metrics.count_articles_pruned(0)
     metrics.count_webhook("accepted")
     metrics.set_queue_depth(12)
 
@@ -87,6 +90,7 @@ def test_counters_move_when_recorded() -> None:
     assert values[("newsbot_telegram_429_total", ())] == 2
     assert values[("newsbot_articles_ingested_total", ())] == 7
     assert values[("newsbot_articles_rejected_total", ())] == 2
+    assert values[("newsbot_articles_pruned_total", ())] == 4
     assert values[("newsbot_webhook_requests_total", (("outcome", "accepted"),))] == 1
     assert values[("newsbot_delivery_queue_depth", ())] == 12
 

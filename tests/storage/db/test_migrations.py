@@ -264,6 +264,39 @@ async def test_0006_indexes_the_search_keywords_and_keeps_finding_stored_article
         assert [a.title for a in await search_articles(session, "galaxie", NOW)] == ["Das neue Modell"]
 
 
+async def test_0007_adds_the_markers_of_deleted_articles_and_its_downgrade_drops_them(
+    database: Database, database_url: str
+) -> None:
+    await database.upgrade("0006")
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO articles (url_key, web_url, title, body, extra, published_at, first_seen_at,"
+                " updated_at) VALUES ('example.com/rover', 'https://example.com/rover', 'Rover', '', '{}',"
+                " :at, :at, :at)"
+            ),
+            {"at": STORED_NOW - HOUR},
+        )
+    await database.upgrade("0007")
+    # Markers are signed 64-bit hashes, the table's rowid on SQLite.
+    markers = (-(2**63), -1, 2**63 - 1)
+    async with database.engine.begin() as connection:
+        for marker in markers:
+            await connection.execute(text("INSERT INTO pruned_urls (url_hash) VALUES (:h)"), {"h": marker})
+        found = await connection.execute(text("SELECT url_hash FROM pruned_urls ORDER BY url_hash"))
+        assert tuple(found.scalars()) == markers
+
+    downgraded = run("downgrade", "0006", env={"DATABASE_URL": database_url}, program=("-m", "alembic"))
+    assert downgraded.returncode == 0, downgraded.stdout + downgraded.stderr
+    async with database.engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert "pruned_urls" not in tables
+        assert (await connection.execute(text("SELECT title FROM articles"))).scalars().all() == ["Rover"]
+    await database.upgrade("0007")
+    async with database.engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM pruned_urls"))).scalar() == 0
+
+
 async def test_readers_quality_choices_move_to_the_nearest_share_of_each_topic(database: Database) -> None:
     await database.upgrade("0004")
     async with database.engine.begin() as connection:

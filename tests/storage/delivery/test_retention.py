@@ -1,4 +1,5 @@
-"""Retention: which ledger rows a pass prunes, in batches, tallied once each, and what /stats still counts."""
+"""Retention: which ledger rows a pass prunes, in batches, tallied once each, and what /stats still counts;
+the same for the rows an article pass deletes with their articles (which articles: tests/storage/catalog/)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.database import Database
-from storage.db.models import Correction, Delivery, DeliveryTally, FanoutJob
-from storage.delivery.retention import prune, try_lock
+from storage.db.models import Article, Correction, Delivery, DeliveryTally, FanoutJob, PrunedUrl
+from storage.delivery.retention import ArticlePruneReport, prune, prune_articles, try_lock
 from storage.readers.stats import bot_stats
 from tests.storage.factories import HOUR, NOW, add_article, add_chat, add_topic
 
@@ -237,3 +238,115 @@ async def test_stats_still_count_failures_once_their_rows_are_pruned(db: Databas
     assert left == 2
     assert (after.failures_total, after.failures_today, after.deliveries_today) == (2, 1, 1)
     assert after == before
+
+
+async def withdrawn_articles(session: AsyncSession, chats: int, articles: int) -> list[int]:
+    """Articles published and withdrawn before the cutoff, pushed (their jobs finished), and ``chats`` chats."""
+    topic = await add_topic(session, "AI")
+    for chat_id in range(1, chats + 1):
+        await add_chat(session, chat_id)
+    ids = [
+        await add_article(session, topics=[topic], published_at=OLD, withdrawn=True) for _ in range(articles)
+    ]
+    for article in ids:
+        await add_job(session, article)
+    return ids
+
+
+async def test_an_article_pass_deletes_the_ledger_rows_first_in_batches_and_tallies_them(
+    db: Database,
+) -> None:
+    async with db.write() as session:
+        first, second = await withdrawn_articles(session, 5, 2)
+        for chat_id in range(1, 6):
+            await add_row(session, first, chat_id, "sent", sent=OLD)
+            await add_row(session, second, chat_id, "failed" if chat_id <= 3 else "sent", sent=OLD)
+
+    report = await prune_articles(db, CUTOFF, batch=1, rows=2)
+
+    # Per article: rows 2, 2, then the last one and the article; then an empty batch.
+    assert (report.articles, report.deliveries, report.batches, report.deferred) == (2, 10, 7, False)
+    assert await ledger(db) == set()
+    assert await tallies(db) == {(OLD.date(), "sent"): 7, (OLD.date(), "failed"): 3}
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Article)) == 0
+        assert await session.scalar(select(func.count()).select_from(PrunedUrl)) == 2
+
+
+async def test_an_article_that_must_wait_does_not_hold_up_the_next_ones(db: Database) -> None:
+    async with db.write() as session:
+        waiting, _, _ = await withdrawn_articles(session, 1, 3)
+        await add_row(session, waiting, 1, "pending")
+    batches = 0
+
+    def stopping() -> bool:  # a pass that went round in circles would stop here, having deleted nothing
+        nonlocal batches
+        batches += 1
+        return batches > 10
+
+    report = await prune_articles(db, CUTOFF, batch=1, stopping=stopping)
+
+    assert (report.articles, report.batches) == (2, 4)
+    async with db.read() as session:
+        assert list(await session.scalars(select(Article.id))) == [waiting]
+
+
+async def test_stats_are_the_same_after_an_article_pass(db: Database) -> None:
+    async with db.write() as session:
+        (gone,) = await withdrawn_articles(session, 3, 1)
+        live = await add_article(session)
+        await add_job(session, live)
+        await add_row(session, gone, 1, "failed")
+        await add_row(session, gone, 2, "sent", sent=OLD)
+        await add_row(session, live, 1, "failed", created=NOW, due=NOW)
+        await add_row(session, live, 3, "sent", created=NOW, sent=NOW)
+    midnight = NOW.replace(hour=0)
+    async with db.read() as session:
+        before = await bot_stats(session, midnight)
+
+    report = await prune_articles(db, CUTOFF)
+
+    assert (report.articles, report.deliveries) == (1, 2)
+    async with db.read() as session:
+        after = await bot_stats(session, midnight)
+    assert await ledger(db) == {(live, 1, "failed"), (live, 3, "sent")}
+    assert (after.failures_total, after.failures_today, after.deliveries_today) == (2, 1, 1)
+    assert after == before
+
+
+async def test_two_article_passes_at_once_delete_and_count_each_article_once(db: Database) -> None:
+    async with db.write() as session:
+        articles = await withdrawn_articles(session, 3, 12)
+        for article in articles:
+            for chat_id in (1, 2, 3):
+                await add_row(session, article, chat_id, "sent", sent=OLD)
+    other = Database(db.url)  # another sending process
+    try:
+        first, second = await asyncio.gather(
+            prune_articles(db, CUTOFF, batch=2, rows=4), prune_articles(other, CUTOFF, batch=2, rows=4)
+        )
+    finally:
+        await other.close()
+
+    assert (first.articles + second.articles, first.deliveries + second.deliveries) == (12, 36)
+    assert await ledger(db) == set()
+    assert await tallies(db) == {(OLD.date(), "sent"): 36}
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(PrunedUrl)) == 12
+
+
+async def test_on_postgresql_an_article_pass_leaves_a_held_lock_to_its_holder(
+    db: Database, on_postgresql: bool
+) -> None:
+    if not on_postgresql:
+        pytest.skip("SQLite has one writer at a time: no lock to take")
+    async with db.write() as session:
+        await withdrawn_articles(session, 0, 1)
+    other = Database(db.url)
+    try:
+        async with other.write() as holder:
+            assert await try_lock(holder)
+            assert await prune_articles(db, CUTOFF) == ArticlePruneReport(deferred=True)
+        assert (await prune_articles(db, CUTOFF)).articles == 1
+    finally:
+        await other.close()
