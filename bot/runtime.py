@@ -243,6 +243,8 @@ class BotRuntime:
             if settings.retention is not None or settings.article_retention is not None
             else None
         )
+        if self.retention is not None:
+            self.retention.outages = self.outages
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False

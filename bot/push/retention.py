@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.ops.metrics import Metrics
+from bot.ops.outages import DatabaseOutages
 from storage.db.database import Database
 from storage.delivery.retention import (
     ARTICLE_BATCH,
@@ -64,6 +65,7 @@ class RetentionWorker:
         self.batch = batch
         self.article_batch = article_batch
         self._stopping = asyncio.Event()
+        self.outages: DatabaseOutages | None = None  # a pass failing on an outage is no error to log
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -128,6 +130,8 @@ class RetentionWorker:
     async def _guarded(self, name: str, step: Callable[[], Awaitable[object]]) -> None:
         try:
             await step()
-        except Exception:
-            # A database hiccup must not end retention: the next pass takes what this one left.
+        except Exception as error:
+            # A database outage or hiccup must not end retention: the next pass takes what this one left.
+            if self.outages is not None and self.outages.failed(error, f"the {name} retention pass"):
+                return
             log.exception("%s retention pass failed; the next one is in %s", name, self.interval)
