@@ -175,7 +175,8 @@ async def test_everything_hanging_off_an_article_goes_with_it(db: Database, fold
         await session.execute(update(FanoutJob).values(expanded_at=NOW))
         await add_correction(session, article_id, finished=True)
     rover.unlink()
-    assert (await sync.sync()).withdrawn == 1
+    # The folder's last file deleted on purpose: the mass-withdrawal guard would hold it.
+    assert (await sync.sync(allow_mass_withdraw=True)).withdrawn == 1
     hanging = (ArticleTopic, ArticleImage, RelatedLinkRow, FanoutJob, Correction)
     assert [await count(db, model) for model in hanging] == [2, 2, 2, 1, 1]
 
@@ -210,7 +211,7 @@ async def test_a_file_that_comes_back_after_its_article_went_is_stored_and_never
         await session.execute(update(FanoutJob).values(expanded_at=NOW))
     rover.unlink()
     catalogue.unlink()
-    await sync.sync()
+    await sync.sync(allow_mass_withdraw=True)  # the folder emptied on purpose
     assert (await prune_articles(db, CUTOFF)).articles == 2
 
     # Much later both files come back (one edited), beside one that is new.
@@ -254,7 +255,7 @@ async def test_a_sync_bringing_an_article_back_while_a_pass_deletes_it_waits_and
     async with db.write() as session:
         await session.execute(update(FanoutJob).values(expanded_at=NOW))
     rover.unlink()
-    await sync.sync()
+    await sync.sync(allow_mass_withdraw=True)  # the folder emptied on purpose
     write(folder, "rover.md", "https://example.com/rover", "Rover lands, again")
     other = Database(db.url)  # the sending process
     try:
