@@ -18,11 +18,8 @@ from storage.db.models import Delivery
 from tests.storage.factories import add_article, add_chat, add_delivery
 
 
-@pytest.mark.sqlite_only
-async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_is_back(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "bot.db"
+async def one_pending_push(path: Path) -> tuple[Database, int]:
+    """A SQLite database whose writes give up on a lock after 20 ms, with one push pending."""
     db = Database(f"sqlite:///{path}", busy_timeout_ms=20)
     await db.create_schema()
     async with db.write() as session:
@@ -31,6 +28,15 @@ async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_i
         await add_delivery(session, article, 1, status="pending")
         row = await session.scalar(select(Delivery.id))
     assert row is not None
+    return db, row
+
+
+@pytest.mark.sqlite_only
+async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.db"
+    db, row = await one_pending_push(path)
     outages = DatabaseOutages(db.label, db.probe, metrics=Metrics(), backoff=Backoff(0.01, 0.05))
     ledger = SentLedger(db, lambda: datetime.now(UTC), outages)
 
@@ -57,14 +63,7 @@ async def test_a_send_accepted_while_the_database_is_locked_is_written_once_it_i
 @pytest.mark.sqlite_only
 async def test_without_outage_handling_the_failure_reaches_the_sender(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    db = Database(f"sqlite:///{path}", busy_timeout_ms=20)
-    await db.create_schema()
-    async with db.write() as session:
-        article = await add_article(session)
-        await add_chat(session, 1)
-        await add_delivery(session, article, 1, status="pending")
-        row = await session.scalar(select(Delivery.id))
-    assert row is not None
+    db, row = await one_pending_push(path)
     ledger = SentLedger(db, lambda: datetime.now(UTC))
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
