@@ -5,9 +5,15 @@ Telegram's limits, as enforced (and as the emulator enforces them):
   - per private chat about one message a second, with short bursts allowed;
   - at most 20 messages a minute per group or channel.
 
-PTB's ``AIORateLimiter`` is a leaky bucket: it lets 30 through at once and then 30 more within the same
-second, and it does not pace private chats at all. ``PacingRateLimiter`` enforces exact sliding windows
-(global, groups) and a token bucket per private chat, and still retries a 429 after ``retry_after``.
+One budget, two classes. Every send of the process takes a slot in one ``SendWindow`` (30 in any second,
+counted the way Telegram can count them: windows.py). Replies to readers come first: while one waits for a
+slot, no push takes one. Pushes take every slot the replies leave, evenly spaced so that a reply never
+finds a whole second's worth of pushes ahead of it; ``PUSH_RATE`` only caps them when set. A 429 pauses
+every send for its ``retry_after`` and lowers the rate for a while (adaptive.py). With paid broadcast the
+window is Telegram's 1,000 a second and the sends that are not pushes stay within the free 30.
+
+PTB's ``AIORateLimiter`` is a leaky bucket that lets 30 through at once, does not pace private chats and
+only pauses the chat that drew a 429; ``PacingRateLimiter`` is the hook through which PTB uses this pacer.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
@@ -24,11 +31,12 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.adaptive import AdaptiveRate
+from bot.telegram.windows import Clock, Latency, SendWindow, SlidingWindow, Slot, Spacing, TokenBucket
+
 log = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
-
-Clock = Callable[[], float]
 
 # Methods that put a message in front of a reader (edits count against the chat, not the global 30/s).
 SENDS = frozenset(
@@ -43,13 +51,9 @@ SENDS = frozenset(
     }
 )
 EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
-# Our clock and Telegram's differ by network jitter: leave at least this much room in every window.
-SAFETY_SECONDS = 0.05
-# A send reaches Telegram some time after its slot was taken; windows widen by the slowest recent send
-# (at most this much), so sends delayed on their way never bunch up where Telegram counts them.
-MAX_LATENCY_MARGIN = 1.0
-RECENT_SENDS = 64
 MAX_TRACKED_CHATS = 50_000
+# A wait that only an answer still in flight can end looks again after this long at the latest.
+RECHECK_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +62,8 @@ class PacingLimits:
     chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
-    # Pushes get this share of the global budget; the rest stays free for replies, which never wait
-    # behind pushes. Several senders divide it between them (bot/push/senders.py).
-    push_per_second: float = 25
+    # An optional cap on pushes (``PUSH_RATE``); without it pushes use every slot replies leave.
+    push_per_second: float | None = None
     # Paid broadcast (opt-in): pushes carry ``allow_paid_broadcast`` and may go at up to this many a
     # second overall; the other sends stay within ``global_per_second``.
     paid_broadcast_per_second: int | None = None
@@ -72,136 +75,81 @@ class SendPolicy:
 
     retries: int = 3
     push: bool = False
-    paced: bool = True  # False: the caller already waited for its slot (the delivery worker does)
-
-
-class Latency:
-    """How long recent sends took: the slowest of them bounds how late a send reaches Telegram."""
-
-    def __init__(self) -> None:
-        self._recent: deque[float] = deque(maxlen=RECENT_SENDS)
-
-    def observe(self, seconds: float) -> None:
-        self._recent.append(seconds)
-
-    @property
-    def margin(self) -> float:
-        return min(MAX_LATENCY_MARGIN, max(SAFETY_SECONDS, max(self._recent, default=0.0)))
-
-
-class SlidingWindow:
-    """At most ``limit`` events in any trailing ``period`` seconds (plus a margin for the network)."""
-
-    def __init__(self, limit: int, period: float, clock: Clock, latency: Latency | None = None) -> None:
-        self.limit = limit
-        self.base = period
-        self.clock = clock
-        self.latency = latency
-        self._times: deque[float] = deque()
-
-    @property
-    def period(self) -> float:
-        return self.base + (self.latency.margin if self.latency is not None else SAFETY_SECONDS)
-
-    def delay(self) -> float:
-        now = self.clock()
-        while self._times and self._times[0] <= now - self.period:
-            self._times.popleft()
-        return 0.0 if len(self._times) < self.limit else self._times[0] + self.period - now
-
-    def take(self) -> None:
-        self._times.append(self.clock())
-
-    @property
-    def idle(self) -> bool:
-        return self.delay() == 0.0 and not self._times
-
-
-class TokenBucket:
-    """``burst`` events at once, refilled at ``rate`` per second."""
-
-    def __init__(self, rate: float, burst: int, clock: Clock) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self._tokens = float(burst)
-        self._updated = clock()
-
-    def _refill(self) -> None:
-        now = self.clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
-
-    def delay(self) -> float:
-        self._refill()
-        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate + SAFETY_SECONDS
-
-    def take(self) -> None:
-        self._refill()
-        self._tokens -= 1
-
-    @property
-    def idle(self) -> bool:
-        self._refill()
-        return self._tokens >= self.burst
-
-
-class Spacing:
-    """Events evenly spaced, ``rate`` per second, no bursts.
-
-    Pushes are spaced rather than windowed: a burst of 25 sent at once reaches Telegram spread out by the
-    network, and a window that only counts what leaves could then be exceeded where it arrives.
-    """
-
-    def __init__(self, rate: float, clock: Clock) -> None:
-        self.interval = 1.0 / rate
-        self.clock = clock
-        self._next = clock()
-
-    @property
-    def rate(self) -> float:
-        return 1.0 / self.interval
-
-    @rate.setter
-    def rate(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-
-    def delay(self) -> float:
-        return max(0.0, self._next - self.clock())
-
-    def take(self) -> None:
-        self._next = max(self._next, self.clock()) + self.interval
-
-    @property
-    def idle(self) -> bool:
-        return self.delay() == 0.0
-
-
-Limiter = SlidingWindow | TokenBucket | Spacing
+    paced: bool = True  # False: the caller holds its slot and ends it (the delivery worker does)
 
 
 class Pacer:
-    """Waits until every limiter that applies to a message has room, then takes a slot in each."""
+    """Waits until every limiter that applies to a message has room, then hands out its ``Slot``."""
 
     def __init__(self, limits: PacingLimits, clock: Clock = time.monotonic) -> None:
         self.limits = limits
         self.clock = clock
         paid = limits.paid_broadcast_per_second
-        # Every send counts in ``overall``; without paid broadcast that is Telegram's free 30/s and the
-        # same window as ``free``. With it, ``overall`` is the paid limit and the sends that are not
-        # pushes also count in ``free``.
-        self.latency = Latency()
-        self.free = SlidingWindow(limits.global_per_second, 1.0, clock, self.latency)
-        self.overall = self.free if paid is None else SlidingWindow(paid, 1.0, clock, self.latency)
         self.ceiling = float(limits.global_per_second if paid is None else paid)
-        self.pushes = Spacing(min(limits.push_per_second, self.ceiling), clock)
-        self._chats: OrderedDict[int | str, Limiter] = OrderedDict()
+        # Every send counts in ``overall``; without paid broadcast that is Telegram's free 30/s and the
+        # same window as ``free``. With it, ``overall`` is the paid limit and replies also count in ``free``.
+        self.free = SendWindow(limits.global_per_second, 1.0, clock)
+        self.overall = self.free if paid is None else SendWindow(paid, 1.0, clock)
+        self.free.on_change = self.overall.on_change = self._notify
+        self.adaptive = AdaptiveRate(self.ceiling, clock)
+        self.pushes = Spacing(self.ceiling, clock)
+        self.push_cap = limits.push_per_second
+        self.latency = Latency()  # widens the group windows, which count from departure
+        self.on_rate_limited: Callable[[float], None] | None = None  # told each new 429 event's pause
+        self._chats: OrderedDict[int | str, SlidingWindow | TokenBucket] = OrderedDict()
+        self._replies_waiting = 0
+        self._pushes_waiting = 0
+        self._last_push = -math.inf
+        self._replies: deque[float] = deque(maxlen=10_000)  # when recent replies took their slots
+        self._changed: asyncio.Event | None = None
 
-    def set_push_rate(self, rate: float) -> None:
-        """This process's share of the push rate (several senders divide ``PUSH_RATE``)."""
-        self.pushes.rate = max(0.01, min(rate, self.ceiling))
+    def set_share(self, sends: float, pushes: float | None = None) -> None:
+        """This process's part of the deployment's budget: ``sends`` a second in all, of which at most
+        ``pushes`` are pushes (None: no cap). Several processes share it (bot/push/budget.py)."""
+        self.adaptive.set_ceiling(min(sends, self.ceiling))
+        self.push_cap = pushes
 
-    def _chat(self, chat_id: int | str) -> Limiter:
+    def pause_for(self, seconds: float) -> None:
+        """Another sender sharing the budget drew a 429: every send here waits too."""
+        self.adaptive.paused_until = max(self.adaptive.paused_until, self.clock() + seconds)
+
+    def rate_limited(self, retry_after: float) -> None:
+        """Telegram answered 429: everything waits ``retry_after``, then goes slower for a while."""
+        if self.adaptive.rate_limited(retry_after, self.overall.recent()):
+            log.warning(
+                "429 from Telegram: every send waits %.1f s, then at most %.0f a second for a while",
+                retry_after,
+                self.adaptive.rate,
+            )
+            if self.on_rate_limited is not None:
+                self.on_rate_limited(retry_after)
+
+    @property
+    def pushing(self) -> bool:
+        """Whether pushes are waiting for slots or one took a slot within the last two seconds."""
+        return self._pushes_waiting > 0 or self.clock() - self._last_push < 2.0
+
+    def reply_rate(self, seconds: float = 5.0) -> float:
+        """Sends a second that were not pushes, over the last ``seconds``."""
+        now = self.clock()
+        while self._replies and self._replies[0] <= now - seconds:
+            self._replies.popleft()
+        return len(self._replies) / seconds
+
+    @property
+    def rate(self) -> float:
+        """Sends a second the process may make now (the ceiling unless a 429 lowered it)."""
+        return self.adaptive.current()
+
+    def _sync_limits(self) -> None:
+        rate = self.adaptive.current()
+        self.overall.limit = max(1, math.floor(rate))
+        if self.free is not self.overall:
+            self.free.limit = max(1, math.floor(min(rate, self.limits.global_per_second)))
+        cap = self.push_cap
+        self.pushes.rate = max(0.01, rate if cap is None else min(cap, rate))
+
+    def _chat(self, chat_id: int | str) -> SlidingWindow | TokenBucket:
         limiter = self._chats.get(chat_id)
         if limiter is None:
             if isinstance(chat_id, int) and chat_id > 0:
@@ -218,21 +166,28 @@ class Pacer:
         for chat_id in [c for c, limiter in self._chats.items() if limiter.idle][: MAX_TRACKED_CHATS // 10]:
             del self._chats[chat_id]
 
-    def _limiters(self, chat_id: int | str | None, counts_globally: bool, push: bool) -> list[Limiter]:
-        limiters: list[Limiter] = [self.overall] if counts_globally else []
-        if push and counts_globally:
-            limiters.append(self.pushes)
-        elif counts_globally and self.free is not self.overall:
-            limiters.append(self.free)
+    def _windows(self, push: bool) -> tuple[SendWindow, ...]:
+        return (self.overall,) if push or self.free is self.overall else (self.overall, self.free)
+
+    def _delay(self, chat_id: int | str | None, counts_globally: bool, push: bool) -> float | None:
+        """Seconds until the message may go: 0 now, ``None`` when it waits for a slot to be handed back."""
+        delays: list[float | None] = [self.adaptive.pause()]
         if chat_id is not None:
-            limiters.append(self._chat(chat_id))
-        return limiters
+            delays.append(self._chat(chat_id).delay())
+        if counts_globally:
+            self._sync_limits()
+            delays.extend(window.delay() for window in self._windows(push))
+            if push:
+                delays.append(self.pushes.delay())
+                if self._replies_waiting:
+                    delays.append(None)  # replies first
+        known = max((d for d in delays if d is not None), default=0.0)
+        return None if known == 0.0 and None in delays else known
 
     def delay(self, chat_id: int | str | None, *, counts_globally: bool = True, push: bool = False) -> float:
-        """Seconds until a message to ``chat_id`` may go (0: now)."""
-        return max(
-            (limiter.delay() for limiter in self._limiters(chat_id, counts_globally, push)), default=0.0
-        )
+        """Seconds until a message to ``chat_id`` may go (0: now; a guess when a slot must come back)."""
+        pause = self._delay(chat_id, counts_globally, push)
+        return RECHECK_SECONDS if pause is None else pause
 
     def chat_delay(self, chat_id: int | str) -> float:
         """Seconds until this chat's own limit lets another message through."""
@@ -240,13 +195,50 @@ class Pacer:
 
     async def wait(
         self, chat_id: int | str | None, *, counts_globally: bool = True, push: bool = False
-    ) -> None:
-        limiters = self._limiters(chat_id, counts_globally, push)
-        # The pause is computed: sleeping exactly until a slot frees is the point, not polling.
-        while (pause := max(limiter.delay() for limiter in limiters)) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(pause)
-        for limiter in limiters:
-            limiter.take()
+    ) -> Slot:
+        """Wait for room, then take it; end the returned slot when Telegram's answer is back."""
+        queued = False  # a reply counted as waiting for a global slot (pushes give way meanwhile)
+        if push:
+            self._pushes_waiting += 1
+        try:
+            while (pause := self._delay(chat_id, counts_globally, push)) != 0.0:
+                mine = chat_id is None or self._chat(chat_id).delay() == 0.0  # not its chat's own limit
+                if counts_globally and not push and not queued and mine:
+                    queued = True
+                    self._replies_waiting += 1
+                await self._sleep(pause)
+        finally:
+            if queued:
+                self._replies_waiting -= 1
+            if push:
+                self._pushes_waiting -= 1
+        if chat_id is not None:
+            self._chat(chat_id).take()
+        if not counts_globally:
+            return Slot()
+        if push:
+            self.pushes.take()
+            self._last_push = self.clock()
+        else:
+            self._replies.append(self.clock())
+        windows = self._windows(push)
+        for window in windows:
+            window.take()
+        if queued:
+            self._notify()  # pushes held back for this reply look again
+        return Slot(*windows)
+
+    async def _sleep(self, pause: float | None) -> None:
+        """Sleep ``pause`` seconds, or until a slot is handed back or a reply got its slot."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), RECHECK_SECONDS if pause is None else pause)
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
 
 
 def chat_of(data: dict[str, Any]) -> int | str | None:
@@ -286,25 +278,26 @@ class PacingRateLimiter(BaseRateLimiter[SendPolicy]):
         policy = rate_limit_args or SendPolicy(retries=self.max_retries)
         retries = policy.retries
         for attempt in range(retries + 1):
-            if paced and policy.paced:
-                await self.pacer.wait(chat_of(data), counts_globally=endpoint in SENDS, push=policy.push)
+            slot = Slot()
+            if paced and (policy.paced or attempt > 0):
+                slot = await self.pacer.wait(
+                    chat_of(data), counts_globally=endpoint in SENDS, push=policy.push
+                )
+            started = self.pacer.clock()
             try:
-                return await self._timed(paced, callback(*args, **kwargs))
+                return await callback(*args, **kwargs)
             except RetryAfter as error:
+                pause = error._retry_after.total_seconds()  # public retry_after warns about its type
+                self.pacer.rate_limited(pause)
                 if self.on_rate_limited is not None:
                     self.on_rate_limited()
                 if attempt == retries:
                     raise
-                pause = error._retry_after.total_seconds()  # public retry_after warns about its type
                 log.warning("429 on %s: retrying after %.1f s", endpoint, pause)
-                await asyncio.sleep(pause)
+                if not paced:
+                    await asyncio.sleep(pause)  # a paced retry waits in the pacer, with every other send
+            finally:
+                slot.done()
+                if paced:
+                    self.pacer.latency.observe(self.pacer.clock() - started)
         raise AssertionError("unreachable: the last attempt returns or raises")
-
-    async def _timed(self, paced: bool, call: Coroutine[Any, Any, Result]) -> Result:
-        """The call's answer; a paced send's duration widens the windows (``Latency``)."""
-        started = self.pacer.clock()
-        try:
-            return await call
-        finally:
-            if paced:
-                self.pacer.latency.observe(self.pacer.clock() - started)
