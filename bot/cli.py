@@ -224,7 +224,7 @@ def import_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     folder, shown = found
 
-    from bot.runtime import prepare_schema
+    from bot.ops.schema_check import prepare_schema
 
     async def run_import() -> int:
         db = Database(settings.database_url)

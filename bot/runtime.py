@@ -28,8 +28,10 @@ from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings
 from bot.ops.metrics import Metrics
 from bot.ops.outages import Backoff, DatabaseOutages
+from bot.ops.schema_check import prepare_schema
 from bot.ops.sync_reports import alert_hold, alert_rejected, log_report
 from bot.ops.watcher import ContentWatcher
+from bot.push.budget import SharedBudget
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
 from bot.push.retention import RetentionWorker
@@ -51,8 +53,7 @@ from bot.web import (
 from storage.catalog.report import SyncReport
 from storage.catalog.sync import ContentSync
 from storage.catalog.topic_directory import TopicDirectoryCache
-from storage.db.database import Database, displayed_url
-from storage.db.schema import SchemaError
+from storage.db.database import Database
 from storage.readers.languages import LanguageChoices
 
 log = logging.getLogger(__name__)
@@ -66,29 +67,6 @@ STOP_GRACE_SECONDS = 20.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def prepare_schema(db: Database, *, auto_migrate: bool) -> None:
-    """Upgrade the database (``AUTO_MIGRATE``), or raise ``ConfigError`` for one this code cannot use."""
-    try:
-        if auto_migrate:
-            change = await db.create_schema()
-            if change.changed:
-                log.info("database upgraded: %s -> %s", change.before or "none", change.after)
-            return
-        state = await db.schema_state()
-    except SchemaError as error:
-        raise ConfigError([f"DATABASE_URL: {error}"]) from error
-    if state.at_head:
-        return
-    where = f"the database ({displayed_url(db.url)}) is at revision {state.current or 'none'}"
-    if state.known:
-        problem = (
-            f"{where}, this newsbot needs {state.head}: run `newsbot db upgrade` (or set AUTO_MIGRATE=true)"
-        )
-    else:
-        problem = f"{where}, which this newsbot does not know (its newest is {state.head})"
-    raise ConfigError([f"DATABASE_URL: {problem}"])
 
 
 class BotRuntime:
@@ -180,11 +158,20 @@ class BotRuntime:
             FleetSettings(
                 role=role,
                 lease=timedelta(seconds=settings.sender_lease_seconds),
-                push_rate=settings.push_rate,
                 single=self.db.is_sqlite,
             ),
             clock=clock,
-            on_share=pacer.set_push_rate,
+            share=lambda: pacer.rate,
+        )
+        # Telegram's rate, shared with the other processes of the deployment as each needs it.
+        self.budget = SharedBudget(
+            self.db,
+            pacer,
+            process_id=self.fleet.id,
+            role=role,
+            push_cap=settings.push_rate,
+            clock=clock,
+            outages=self.outages,
         )
         self.worker = DeliveryWorker(
             self.db,
@@ -248,6 +235,7 @@ class BotRuntime:
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False
+        self._budgeted = False
 
     @property
     def web_port(self) -> int:
@@ -322,6 +310,8 @@ class BotRuntime:
             # First, so a refused second sender on SQLite stops before it touches anything else.
             await self.outages.retry("joining the senders", self.fleet.join)
             self._joined = True
+        await self.outages.retry("sharing the send budget", self.budget.start)
+        self._budgeted = True
         if self.serves_updates:
             settings.content_dir.mkdir(parents=True, exist_ok=True)
             # Everything present at start-up is read now, even files written a moment ago: the first sync
@@ -399,6 +389,8 @@ class BotRuntime:
         await asyncio.gather(*stopping)
         if self._joined:
             await self.fleet.leave()
+        if self._budgeted:
+            await self.budget.stop()
         await self.outages.close()
         await self.alerts.close()
         if self.application.running:

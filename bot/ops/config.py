@@ -51,7 +51,7 @@ class Settings:
     send_chat_per_second: float = 1.0
     send_chat_burst: int = 3
     send_group_per_minute: int = 20
-    push_rate: int = 25
+    push_rate: int | None = None  # an optional cap: pushes otherwise use every slot replies leave
     push_max_age: timedelta | None = None
     corrections: bool = False
     correction_window: timedelta = timedelta(hours=48)
@@ -185,7 +185,7 @@ class Settings:
             send_chat_per_second=number("SEND_CHAT_PER_SECOND", 1.0, minimum=0.01),
             send_chat_burst=int(number("SEND_CHAT_BURST", 3, minimum=1, integer=True)),
             send_group_per_minute=int(number("SEND_GROUP_PER_MINUTE", 20, minimum=1, integer=True)),
-            push_rate=int(number("PUSH_RATE", 25, minimum=1, integer=True)),
+            push_rate=int(number("PUSH_RATE", 0, minimum=1, integer=True)) or None,
             push_max_age=max_age,
             corrections=flag("CORRECTIONS"),
             correction_window=correction_window,
@@ -219,7 +219,9 @@ class Settings:
             database_retry_max_seconds=number("DATABASE_RETRY_MAX_SECONDS", 10.0, minimum=0.01),
             database_alert_seconds=number("DATABASE_ALERT_SECONDS", 60.0, minimum=0),
         )
-        if settings.push_paid_broadcast:
+        if settings.push_rate is None:
+            pass
+        elif settings.push_paid_broadcast:
             if settings.push_rate > PAID_BROADCAST_PER_SECOND:
                 problems.append(
                     f"PUSH_RATE: at most {PAID_BROADCAST_PER_SECOND} with PUSH_PAID_BROADCAST, got {settings.push_rate}"

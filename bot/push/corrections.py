@@ -37,7 +37,8 @@ from bot.ops.outages import DatabaseOutages
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
 from bot.push.sender import ArticleCache
-from bot.telegram.pacing import Pacer, Spacing
+from bot.telegram.pacing import Pacer
+from bot.telegram.windows import Spacing
 from bot.texts.registry import texts_for
 from storage.catalog.corrections import (
     EDIT,

@@ -1,11 +1,9 @@
 """This process as one of the senders sharing the delivery queue (storage/delivery/claims.py has the SQL).
 
 A sender registers at start, then a heartbeat renews its registration and its leases every third of a
-lease. The overall push rate (``PUSH_RATE``) is divided evenly between the live senders: each heartbeat
-recounts them and sets this process's share in its pacer. A sender joining a running fleet waits one
-heartbeat before its first push, so the others have lowered their shares by then and the sum never
-exceeds ``PUSH_RATE``. On SQLite only one sender may run: a second one is refused with a clear message,
-and the one that runs owns the whole queue without leasing chats.
+lease. How fast each sender may send is not decided here: the send budget (bot/push/budget.py) shares
+Telegram's rate between the running processes as they need it. On SQLite only one sender may run: a second
+one is refused with a clear message, and the one that runs owns the whole queue without leasing chats.
 """
 
 from __future__ import annotations
@@ -50,7 +48,6 @@ class SingleSenderError(RuntimeError):
 class FleetSettings:
     role: str = "all"
     lease: timedelta = timedelta(seconds=30)
-    push_rate: float = 25.0
     single: bool = False  # SQLite: one sender only
     hold_max: int = 500
 
@@ -79,19 +76,18 @@ class SenderFleet:
         settings: FleetSettings,
         *,
         clock: Clock,
-        on_share: Callable[[float], None],
+        share: Callable[[], float],
         host: str | None = None,
         pid: int | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.on_share = on_share
+        self.share = share  # sends a second this process may make now (its part of the send budget)
         self.host = host or socket.gethostname()
         self.pid = os.getpid() if pid is None else pid
         self.id = f"{self.host[:60]}:{self.pid}:{secrets.token_hex(4)}"
         self.senders = 1
-        self.warmup = 0.0  # seconds to wait before the first push (set by ``join``)
         self.outages: DatabaseOutages | None = None  # a heartbeat failing on an outage is no error to log
         self._task: asyncio.Task[None] | None = None
 
@@ -104,20 +100,12 @@ class SenderFleet:
     def interval(self) -> float:
         return self.settings.lease.total_seconds() / 3
 
-    @property
-    def share(self) -> float:
-        return self.settings.push_rate / max(1, self.senders)
-
     def hold_limit(self, concurrency: int) -> int:
         """How many chats to lease at once: about two seconds of this sender's share, within bounds."""
-        return max(concurrency, min(self.settings.hold_max, math.ceil(self.share * 2)))
+        return max(concurrency, min(self.settings.hold_max, math.ceil(self.share() * 2)))
 
     async def join(self) -> None:
-        """Register (refused on SQLite when another sender lives) and start the heartbeat.
-
-        Joining a running fleet sets ``warmup``: the others learn of this sender at their next heartbeat
-        and lower their shares, so this one waits that long before its first push.
-        """
+        """Register (refused on SQLite when another sender lives) and start the heartbeat."""
         now = self.clock()
         async with self.db.write() as session:
             await forget_stale(session, now, self.settings.lease * STALE_LEASES)
@@ -139,10 +127,8 @@ class SenderFleet:
         if dead:
             log.info("released the chats of %d sender(s) that died on this host", len(dead))
         self.senders = len(others) + 1
-        self.on_share(self.share)
         if others:
-            self.warmup = self.interval
-            log.info("joining %d running sender(s); first push after one heartbeat", len(others))
+            log.info("joining %d running sender(s)", len(others))
         self._task = asyncio.create_task(self._beat(), name="sender-heartbeat")
 
     async def leave(self) -> None:
@@ -158,7 +144,7 @@ class SenderFleet:
             log.exception("could not retire sender %s; its leases expire on their own", self.id)
 
     async def beat(self) -> None:
-        """One heartbeat: renew registration and leases, recount the live senders, adjust the share."""
+        """One heartbeat: renew registration and leases, recount the live senders."""
         now = self.clock()
         async with self.db.write() as session:
             if not await heartbeat(session, self.id, now, self.settings.lease):
@@ -168,9 +154,8 @@ class SenderFleet:
                 )
             count = len(await live_senders(session, now, self.settings.lease))
         if count != self.senders:
-            log.info("%d sender(s) live: this one pushes %.1f/s", count, self.settings.push_rate / count)
+            log.info("%d sender(s) live", count)
         self.senders = max(1, count)
-        self.on_share(self.share)
 
     async def _beat(self) -> None:
         while True:

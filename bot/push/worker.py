@@ -29,6 +29,7 @@ from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
 from bot.push.senders import SenderFleet
 from bot.telegram.pacing import Pacer
+from bot.telegram.windows import Slot
 from storage.db.database import Database
 from storage.delivery.claims import still_leased
 from storage.delivery.fanout import due_jobs, expand_batch
@@ -90,7 +91,7 @@ class DeliveryWorker:
         self.outages = outages
         # Told (chat id, Telegram's words) when a chat is closed to the bot: blocked, or no right to post.
         self.on_blocked: Callable[[int, str], Awaitable[None]] | None = None
-        # Leases on chats and this process's share of the push rate (``join``-ed before ``start``). The
+        # Leases on chats (``join``-ed before ``start``). The
         # lone sender SQLite allows owns the whole queue: it leases nothing.
         self.fleet = fleet
         self.owner = fleet.id if fleet is not None and fleet.leases else None
@@ -110,7 +111,6 @@ class DeliveryWorker:
         self._backlog: deque[Head] = deque()
         self._backlog_read = 0.0
         self._first_photos: set[int] = set()  # articles whose image is being uploaded for the first time
-        self._paused_until = 0.0  # loop time; set by a 429: no push goes before it
         self._task: asyncio.Task[None] | None = None
 
     def wake(self, *, jobs: bool = True) -> None:
@@ -146,9 +146,6 @@ class DeliveryWorker:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_expand = 0.0
-        if self.fleet is not None and self.fleet.warmup:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.fleet.warmup)
         failed_rounds = 0  # in a row, during a database outage: the backoff step
         while not self._stopping.is_set():
             try:
@@ -217,9 +214,8 @@ class DeliveryWorker:
         if free <= 0 or self._stopping.is_set():
             return
         await self._heads(free)
-        ready: list[Head] = []
+        ready: list[tuple[Head, Slot]] = []
         skipped: list[Head] = []
-        loop = asyncio.get_running_loop()
         while self._backlog and len(self._busy) + len(ready) < self.settings.concurrency:
             head = self._backlog.popleft()
             if head.destination in self._busy or self._stopping.is_set():
@@ -237,19 +233,30 @@ class DeliveryWorker:
                 continue
             if needs_upload:
                 self._first_photos.add(article.id)
-            if self.pacer.delay(head.chat_id, push=True) > 0 or self._paused_until > loop.time():
+            if self.pacer.delay(head.chat_id, push=True) > 0:
                 await self._launch(ready)  # what is ready goes now, before this round waits for a slot
                 ready = []
-                await self._pause_if_rate_limited()
-            await self.pacer.wait(head.chat_id, push=True)
-            ready.append(head)
+            # The slot is held from here until Telegram's answer (a 429 pauses the wait: bot/telegram).
+            ready.append((head, await self.pacer.wait(head.chat_id, push=True)))
         await self._launch(ready)
         self._backlog.extend(skipped)
 
-    async def _launch(self, heads: list[Head]) -> None:
-        """The last check of a group of rows, then one send task per row still wanted."""
-        if not heads:
+    async def _launch(self, ready: list[tuple[Head, Slot]]) -> None:
+        """The last check of a group of rows, then one send task per row still wanted.
+
+        A row not sent gives its slot back at once; a sent one holds it until its answer is back.
+        """
+        if not ready:
             return
+        slots = {head.delivery_id: slot for head, slot in ready}
+        heads = [head for head, _ in ready]
+        try:
+            await self._check_and_send(heads, slots)
+        finally:
+            for slot in slots.values():
+                slot.cancel()  # a no-op for the slots handed to a send
+
+    async def _check_and_send(self, heads: list[Head], slots: dict[int, Slot]) -> None:
         async with self.db.read() as session:
             if self.owner is not None:
                 # A chat whose lease this sender lost (it stalled past the lease) is another's now.
@@ -270,7 +277,8 @@ class DeliveryWorker:
             self._first_photos.difference_update(head.article_id for head in unwanted)
         for head in heads:
             if head.delivery_id in checks:
-                self._spawn(head.destination, self._send(head, checks[head.delivery_id]))
+                slot = slots.pop(head.delivery_id)
+                self._spawn(head.destination, self._send(head, checks[head.delivery_id], slot))
 
     def _spawn(self, destination: Destination, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=f"push-{destination[0]}")
@@ -282,12 +290,7 @@ class DeliveryWorker:
 
         task.add_done_callback(done)
 
-    async def _pause_if_rate_limited(self) -> None:
-        loop = asyncio.get_running_loop()
-        while (pause := self._paused_until - loop.time()) > 0:  # noqa: ASYNC110 - a computed pause
-            await asyncio.sleep(pause)
-
-    async def _send(self, head: Head, check: Check) -> None:
+    async def _send(self, head: Head, check: Check, slot: Slot) -> None:
         try:
             article = await self.articles.get(head.article_id)
             if article is None:
@@ -295,22 +298,24 @@ class DeliveryWorker:
             try:
                 sent = await self.sender.send(head.destination, article, check)
             except SendFailure as failure:
+                slot.done()
                 await self._failed(head, failure)
                 return
+            slot.done()  # answered: the slot counts one more second, then frees (bot/telegram/windows.py)
             await self.ledger.record(head.delivery_id, sent.message_id, sent.kind)
             self.metrics.count_delivery("sent")
             self.last_success = self.clock()
         except Exception:
             log.exception("push of article %d to chat %d failed", head.article_id, head.chat_id)
         finally:
+            slot.done()
             self._first_photos.discard(head.article_id)
 
     async def _send_digest(self, destination: Destination) -> None:
         """Too many pushes waiting for one destination, or pushes held for a digest (quiet hours, a daily
         digest) now due: one digest message for all that is due there (split when long)."""
+        slot = await self.pacer.wait(destination[0], push=True)
         try:
-            await self._pause_if_rate_limited()
-            await self.pacer.wait(destination[0], push=True)
             async with self.db.read() as session:
                 queue = await destination_queue(session, destination, self.clock())
                 if self.owner is not None and not await still_leased(session, self.owner, [destination[0]]):
@@ -331,10 +336,11 @@ class DeliveryWorker:
             sent_ids: list[int] = []
             for number, part in enumerate(self.sender.digest_parts(items, language, headings)):
                 if number:
-                    await self.pacer.wait(destination[0], push=True)
+                    slot = await self.pacer.wait(destination[0], push=True)
                 try:
                     sent_ids.append(await self.sender.send_digest_part(destination, part, silent=silent))
                 except SendFailure as failure:
+                    slot.done()
                     if not sent_ids:
                         first = wanted[0]
                         head = Head(
@@ -344,6 +350,7 @@ class DeliveryWorker:
                         return
                     log.warning("digest to chat %s cut short: %s", destination[0], failure)
                     break
+                slot.done()
             delivered = [p.delivery_id for p in wanted]
 
             async def record() -> None:
@@ -355,6 +362,8 @@ class DeliveryWorker:
             self.last_success = self.clock()
         except Exception:
             log.exception("digest to chat %d failed", destination[0])
+        finally:
+            slot.cancel()  # a no-op once done: a digest that sent nothing gives its slot back
 
     async def _until_written(self, what: str, write: Callable[[], Awaitable[T]]) -> T:
         """What Telegram already did must reach the ledger: retried through database outages."""
@@ -366,10 +375,9 @@ class DeliveryWorker:
         """Record a refused send, by kind of failure (classified once, in bot.push.messenger)."""
         self.metrics.count_send_failure(failure.kind.value)
         if failure.kind is Failure.RATE_LIMITED:
-            self.metrics.count_rate_limited()
-            # Telegram does not say whether the limit was the chat's or the bot's: honour both.
-            loop = asyncio.get_running_loop()
-            self._paused_until = max(self._paused_until, loop.time() + failure.retry_after)
+            # Telegram does not say whether the limit was the chat's or the bot's: honour both. The pacer
+            # was told already (by PTB's rate-limiter hook); telling it again is the same 429 event.
+            self.pacer.rate_limited(failure.retry_after)
         outcome = await self._until_written(
             "recording a refused push", lambda: self._record_failure(head, failure, also or [])
         )

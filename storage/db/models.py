@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -228,6 +229,18 @@ class Sender(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SendBudgetShare(Base):
+    """A running process's part of Telegram's send budget: what it needs, and a 429 it drew."""
+
+    __tablename__ = "send_budget"
+    process_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    pushing: Mapped[bool] = mapped_column(Boolean)
+    replies: Mapped[float] = mapped_column(Float)  # sends a second that are not pushes, lately
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ChatPreferences(Base):

@@ -14,7 +14,7 @@ def test_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.telegram_api_url == "https://api.telegram.org"
     assert settings.database_url == "sqlite+aiosqlite:///data/newsbot.db"
-    assert (settings.port, settings.push_rate, settings.push_max_age) == (8080, 25, None)
+    assert (settings.port, settings.push_rate, settings.push_max_age) == (8080, None, None)  # no push cap
 
 
 def test_values_are_parsed_and_normalized() -> None:
