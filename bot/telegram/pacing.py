@@ -115,7 +115,9 @@ class Pacer:
 
     def rate_limited(self, retry_after: float) -> None:
         """Telegram answered 429: everything waits ``retry_after``, then goes slower for a while."""
-        if self.adaptive.rate_limited(retry_after, self.overall.recent()):
+        # The rate that drew it: sends answered within the last second, and those still out (this one too).
+        attempted = self.overall.recent() + self.overall.in_flight
+        if self.adaptive.rate_limited(retry_after, attempted):
             log.warning(
                 "429 from Telegram: every send waits %.1f s, then at most %.0f a second for a while",
                 retry_after,

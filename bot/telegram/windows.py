@@ -194,7 +194,11 @@ class Spacing:
         return max(0.0, self._next - self.clock())
 
     def take(self) -> None:
-        self._next = max(self._next, self.clock()) + self.interval
+        # A send a little late (the event loop was busy) keeps the cadence: were the next one spaced from
+        # the late one, every such delay would be lost for good. After a longer pause it starts afresh.
+        now = self.clock()
+        base = self._next if now - self._next < self.interval else now
+        self._next = max(self._next, base) + self.interval
 
     @property
     def idle(self) -> bool:
