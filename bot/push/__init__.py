@@ -1,7 +1,7 @@
 """Pushing new articles to readers: rendering, sending and the delivery worker.
 
 Owns the push card and digest rendering, the messenger (sends through the pacer), the sender and the worker
-loop that drains the delivery ledger, several senders sharing one queue, corrections of sent messages,
+loop that drains the delivery ledger, several senders sharing one queue and one send budget, corrections of sent messages,
 retention, and the buttons under a push (``buttons.py``).
 
 May import: ``bot.chat`` (callback data, keyboards, rendering, the handler context), ``bot.texts``,
