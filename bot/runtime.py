@@ -163,6 +163,7 @@ class BotRuntime:
             clock=clock,
             share=lambda: pacer.rate,
         )
+        self.metrics.watch_pacing(lambda: pacer.rate, pacer.adaptive.pause)
         # Telegram's rate, shared with the other processes of the deployment as each needs it.
         self.budget = SharedBudget(
             self.db,

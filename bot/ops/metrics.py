@@ -153,6 +153,18 @@ class Metrics:
             namespace=ns,
             registry=registry,
         )
+        self.send_rate = Gauge(
+            "send_rate",
+            "Sends a second this process may make now: its share of Telegram's limit, lowered after a 429.",
+            namespace=ns,
+            registry=registry,
+        )
+        self.send_paused = Gauge(
+            "send_paused_seconds",
+            "Seconds every send of this process still waits because of a 429 (0: none).",
+            namespace=ns,
+            registry=registry,
+        )
         # Every known series exists from the start, at zero, so rate() and alerts see them before the event.
         for kind in UPDATE_TYPES:
             self.updates_total.labels(kind)
@@ -189,6 +201,11 @@ class Metrics:
     def count_send_failure(self, reason: str) -> None:
         """One refused push attempt; ``reason`` is the failure's kind (``Failure.value``), never its text."""
         self.deliveries_failed_total.labels(reason_label(reason)).inc()
+
+    def watch_pacing(self, rate: Callable[[], float], pause: Callable[[], float]) -> None:
+        """Read the pacer's rate and 429 pause at every scrape."""
+        self.send_rate.set_function(rate)
+        self.send_paused.set_function(pause)
 
     def count_rate_limited(self) -> None:
         self.telegram_429_total.inc()

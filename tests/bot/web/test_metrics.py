@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram import Bot, Update
 
 from bot.ops.metrics import Metrics, reason_label, update_type
+from bot.telegram.pacing import Pacer, PacingLimits
 from tests.bot.web.conftest import TOKEN, serving, update_json, web_app
 
 NAMES = {
@@ -30,6 +31,8 @@ NAMES = {
     "newsbot_database_outages",
     "newsbot_database_retries",
     "newsbot_database_unavailable",
+    "newsbot_send_rate",
+    "newsbot_send_paused_seconds",
 }
 
 
@@ -219,3 +222,15 @@ async def test_a_metrics_token_requires_the_bearer_header(
         if status == 401:
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             assert "newsbot_" not in await response.text()
+
+
+def test_the_send_rate_and_a_429_pause_are_read_from_the_pacer_at_each_scrape() -> None:
+    metrics = Metrics()
+    pacer = Pacer(PacingLimits(global_per_second=30))
+    metrics.watch_pacing(lambda: pacer.rate, pacer.adaptive.pause)
+    assert samples(metrics)[("newsbot_send_rate", ())] == 30
+    assert samples(metrics)[("newsbot_send_paused_seconds", ())] == 0
+    pacer.rate_limited(5.0)
+    values = samples(metrics)
+    assert values[("newsbot_send_rate", ())] < 30
+    assert 4 < values[("newsbot_send_paused_seconds", ())] <= 5
