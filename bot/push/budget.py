@@ -35,7 +35,7 @@ from storage.delivery.budget import BudgetRow, participants, publish, withdraw
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-REPLY_FLOOR = 3.0
+REPLY_FLOOR = 2.0
 REPLY_HEADROOM = 1.5
 IDLE_PUSHES = 1.0
 BEAT_SECONDS = 1.0
