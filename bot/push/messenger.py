@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -21,6 +22,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.telegram.pacing import SendPolicy
+from bot.telegram.plain_calls import PlainCalls
 
 # A push is never retried by the rate limiter: the delivery worker decides (and records) what happens next.
 # The worker takes the pacing slot itself, before its last check of the row, so the limiter must not.
@@ -164,10 +166,15 @@ class Messenger(Protocol):
 
 
 class TelegramMessenger:
-    """``Messenger`` over PTB's ``Bot``; raises ``SendFailure`` for every refused send."""
+    """``Messenger`` over PTB's ``Bot``; raises ``SendFailure`` for every refused send.
+
+    Pushes go as plain calls (``bot.telegram.plain_calls``): their answers are read as JSON, not made into
+    ``Message`` objects, and PTB's ``Defaults`` do not apply to them, so each says its ``parse_mode``.
+    """
 
     def __init__(self, bot: ExtBot[Any], *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        self.calls = PlainCalls(bot)
         # Opt-in (PUSH_PAID_BROADCAST): pushes may go at up to 1,000/s, 0.1 Star each beyond the free rate.
         self.paid_broadcast = paid_broadcast or None
 
@@ -180,6 +187,17 @@ class TelegramMessenger:
             "rate_limit_args": PUSH,
         }
 
+    async def _push(
+        self, endpoint: str, parameters: dict[str, Any], thread_id: int, silent: bool
+    ) -> dict[str, Any]:
+        """One push as a plain call: Telegram's answer, the sent message, as JSON."""
+        options = self._push_options(thread_id, silent)
+        policy = options.pop("rate_limit_args")
+        message: dict[str, Any] = await self.calls.call(
+            endpoint, {**parameters, "parse_mode": ParseMode.HTML, **options}, policy
+        )
+        return message
+
     async def send_photo(
         self,
         chat_id: int,
@@ -190,15 +208,10 @@ class TelegramMessenger:
         *,
         silent: bool,
     ) -> Sent:
+        parameters = {"chat_id": chat_id, "photo": photo, "caption": caption, "reply_markup": keyboard}
         with refused_as_failure(photo=True):
-            message = await self.bot.send_photo(
-                chat_id,
-                photo,
-                caption=caption,
-                reply_markup=keyboard,
-                **self._push_options(thread_id, silent),
-            )
-        return Sent(message.message_id, largest_photo(message))
+            message = await self._push("sendPhoto", parameters, thread_id, silent)
+        return Sent(message["message_id"], largest_photo(message))
 
     async def send_text(
         self,
@@ -210,15 +223,15 @@ class TelegramMessenger:
         silent: bool,
         preview: LinkPreviewOptions,
     ) -> Sent:
+        parameters = {
+            "chat_id": chat_id,
+            "text": text,
+            "reply_markup": keyboard,
+            "link_preview_options": preview,
+        }
         with refused_as_failure(photo=False):
-            message = await self.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboard,
-                link_preview_options=preview,
-                **self._push_options(thread_id, silent),
-            )
-        return Sent(message.message_id)
+            message = await self._push("sendMessage", parameters, thread_id, silent)
+        return Sent(message["message_id"])
 
     async def edit_caption(
         self, chat_id: int, message_id: int, caption: str, keyboard: InlineKeyboardMarkup
@@ -257,5 +270,7 @@ class TelegramMessenger:
             await self.bot.delete_message(chat_id, message_id, rate_limit_args=CORRECTION)
 
 
-def largest_photo(message: Message) -> str | None:
-    return message.photo[-1].file_id if message.photo else None
+def largest_photo(message: dict[str, Any]) -> str | None:
+    """The ``file_id`` of the largest size of a sent photo (Telegram lists them smallest first)."""
+    sizes = message.get("photo")
+    return str(sizes[-1]["file_id"]) if sizes else None
