@@ -67,6 +67,59 @@ class Check:
         return self.preferences.language or self.language_code
 
 
+# The statements every group of pushes runs, built once: building a select of five joins and its cache key
+# cost more than SQLite took to run it. SQLAlchemy statements are immutable; the ids are an expanding
+# parameter. (A lambda statement would not do: with the ids a closure variable, SQLAlchemy rebuilds it
+# with new parameters on each run, which is slower than building it anew.)
+LAST_CHECK = (
+    select(
+        Delivery.id,
+        ArticleTopic.topic_id,
+        ChatPreferences.min_quality,
+        ChatPreferences.image_previews,
+        ChatPreferences.silent,
+        ChatPreferences.language,
+        Chat.language_code,
+        ChatPreferences.timezone,
+        ChatPreferences.quiet_start,
+        ChatPreferences.quiet_end,
+        ArticleTopic.quality_rank,
+    )
+    .select_from(Delivery)
+    .join(Chat, Chat.id == Delivery.chat_id)
+    .join(Article, Article.id == Delivery.article_id)
+    .join(ArticleTopic, ArticleTopic.article_id == Delivery.article_id)
+    .join(
+        Subscription,
+        and_(
+            Subscription.chat_id == Delivery.chat_id,
+            Subscription.thread_id == Delivery.thread_id,
+            Subscription.topic_id == ArticleTopic.topic_id,
+        ),
+    )
+    .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
+    .where(
+        Delivery.id.in_(bindparam("delivery_ids", expanding=True)),
+        Delivery.status == "pending",
+        Chat.status == "active",
+        Article.withdrawn_at.is_(None),
+    )
+)
+_deliveries = table(Delivery)
+SENT_MANY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("delivery_id"), _deliveries.c.status == "pending")
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_now", type_=_deliveries.c.sent_at.type),
+        message_id=bindparam("sent_message_id"),
+        message_kind=bindparam("sent_kind"),
+        attempts=_deliveries.c.attempts + 1,
+        error=None,
+    )
+)
+
+
 async def due_heads(
     session: AsyncSession,
     now: datetime,
@@ -131,41 +184,7 @@ async def check_many(
     """
     if not delivery_ids:
         return {}
-    conditions = [
-        Delivery.id.in_(delivery_ids),
-        Delivery.status == "pending",
-        Chat.status == "active",
-        Article.withdrawn_at.is_(None),
-    ]
-    rows = await session.execute(
-        select(
-            Delivery.id,
-            ArticleTopic.topic_id,
-            ChatPreferences.min_quality,
-            ChatPreferences.image_previews,
-            ChatPreferences.silent,
-            ChatPreferences.language,
-            Chat.language_code,
-            ChatPreferences.timezone,
-            ChatPreferences.quiet_start,
-            ChatPreferences.quiet_end,
-            ArticleTopic.quality_rank,
-        )
-        .select_from(Delivery)
-        .join(Chat, Chat.id == Delivery.chat_id)
-        .join(Article, Article.id == Delivery.article_id)
-        .join(ArticleTopic, ArticleTopic.article_id == Delivery.article_id)
-        .join(
-            Subscription,
-            and_(
-                Subscription.chat_id == Delivery.chat_id,
-                Subscription.thread_id == Delivery.thread_id,
-                Subscription.topic_id == ArticleTopic.topic_id,
-            ),
-        )
-        .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
-        .where(*conditions)
-    )
+    rows = await session.execute(LAST_CHECK, {"delivery_ids": list(delivery_ids)})
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}
     language_codes: dict[int, str | None] = {}
@@ -237,19 +256,9 @@ async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, s
     """Record many single-message pushes as sent: (delivery id, message id, kind), one statement."""
     if not sent:
         return
-    rows = table(Delivery)
     await session.execute(
-        update(rows)
-        .where(rows.c.id == bindparam("delivery_id"), rows.c.status == "pending")
-        .values(
-            status="sent",
-            sent_at=now,
-            message_id=bindparam("sent_message_id"),
-            message_kind=bindparam("sent_kind"),
-            attempts=rows.c.attempts + 1,
-            error=None,
-        ),
-        [{"delivery_id": d, "sent_message_id": m, "sent_kind": k} for d, m, k in sent],
+        SENT_MANY,
+        [{"delivery_id": d, "sent_message_id": m, "sent_kind": k, "sent_now": now} for d, m, k in sent],
     )
 
 
