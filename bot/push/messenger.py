@@ -28,6 +28,8 @@ from bot.telegram.plain_calls import PlainCalls
 # The worker takes the pacing slot itself, before its last check of the row, so the limiter must not.
 PUSH = SendPolicy(retries=0, push=True, paced=False)
 
+KEPT_MARKUPS = 256  # serialized keyboards kept, as many as bot/push/cards.py keeps cards
+
 # Edits and deletes of sent messages (corrections) are paced by the correction worker itself.
 CORRECTION = SendPolicy(retries=0, paced=False)
 
@@ -175,6 +177,9 @@ class TelegramMessenger:
     def __init__(self, bot: ExtBot[Any], *, paid_broadcast: bool = False) -> None:
         self.bot = bot
         self.calls = PlainCalls(bot)
+        # A fan-out sends one card's keyboard object to every reader (bot/push/cards.py): serialized once.
+        # Kept by identity, the keyboard held alongside so its id stays its own.
+        self._markups: dict[int, tuple[InlineKeyboardMarkup, dict[str, Any]]] = {}
         # Opt-in (PUSH_PAID_BROADCAST): pushes may go at up to 1,000/s, 0.1 Star each beyond the free rate.
         self.paid_broadcast = paid_broadcast or None
 
@@ -186,6 +191,17 @@ class TelegramMessenger:
             "allow_paid_broadcast": self.paid_broadcast,
             "rate_limit_args": PUSH,
         }
+
+    def _markup(self, keyboard: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+        """``keyboard`` as the JSON Telegram reads."""
+        if keyboard is None:
+            return None
+        kept = self._markups.get(id(keyboard))
+        if kept is None:
+            if len(self._markups) >= KEPT_MARKUPS:
+                self._markups.clear()
+            kept = self._markups[id(keyboard)] = (keyboard, keyboard.to_dict())
+        return kept[1]
 
     async def _push(
         self, endpoint: str, parameters: dict[str, Any], thread_id: int, silent: bool
@@ -208,7 +224,12 @@ class TelegramMessenger:
         *,
         silent: bool,
     ) -> Sent:
-        parameters = {"chat_id": chat_id, "photo": photo, "caption": caption, "reply_markup": keyboard}
+        parameters = {
+            "chat_id": chat_id,
+            "photo": photo,
+            "caption": caption,
+            "reply_markup": self._markup(keyboard),
+        }
         with refused_as_failure(photo=True):
             message = await self._push("sendPhoto", parameters, thread_id, silent)
         return Sent(message["message_id"], largest_photo(message))
@@ -226,7 +247,7 @@ class TelegramMessenger:
         parameters = {
             "chat_id": chat_id,
             "text": text,
-            "reply_markup": keyboard,
+            "reply_markup": self._markup(keyboard),
             "link_preview_options": preview,
         }
         with refused_as_failure(photo=False):
