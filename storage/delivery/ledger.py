@@ -6,13 +6,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import (
     Article,
     ArticleTopic,
     Chat,
+    ChatFilter,
     ChatPreferences,
     Delivery,
     Subscription,
@@ -84,6 +85,10 @@ LAST_CHECK = (
         ChatPreferences.quiet_start,
         ChatPreferences.quiet_end,
         ArticleTopic.quality_rank,
+        # Whether the destination has keyword filters: only those rows cost filtered_out's queries.
+        exists()
+        .where(ChatFilter.chat_id == Delivery.chat_id, ChatFilter.thread_id == Delivery.thread_id)
+        .label("has_filters"),
     )
     .select_from(Delivery)
     .join(Chat, Chat.id == Delivery.chat_id)
@@ -188,9 +193,10 @@ async def check_many(
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}
     language_codes: dict[int, str | None] = {}
+    with_filters: set[int] = set()
     for row in rows:
         delivery_id, topic_id, min_quality, previews, silent, language, language_code = row[:7]
-        zone_name, quiet_start, quiet_end, rank = row[7:]
+        zone_name, quiet_start, quiet_end, rank, has_filters = row[7:]
         quiet = now is not None and Schedule(zone_name, quiet_start, quiet_end).quiet_at(now)
         wanted = Preferences(
             min_quality=min_quality or 0,
@@ -203,7 +209,9 @@ async def check_many(
         preferences[delivery_id] = wanted
         language_codes[delivery_id] = language_code
         followed.setdefault(delivery_id, set()).add(topic_id)
-    for delivery_id in await filtered_out(session, list(preferences)):
+        if has_filters:
+            with_filters.add(delivery_id)
+    for delivery_id in await filtered_out(session, [d for d in preferences if d in with_filters]):
         del preferences[delivery_id]
     return {d: Check(preferences[d], frozenset(followed[d]), language_codes[d]) for d in preferences}
 
