@@ -74,7 +74,7 @@ class AiohttpRequest(BaseRequest):
         files = request_data is not None and request_data.contains_files
         body: aiohttp.FormData | bytes | None = None
         headers = None
-        if request_data is not None and request_data.contains_files:
+        if request_data is not None and files:
             form = aiohttp.FormData()
             for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)
