@@ -1,6 +1,6 @@
 """Rendered pushes, kept per article, followed topics, language and form: a fan-out sends one card thousands
-of times, and rendering it (fitting the text, building the keyboard) cost more than anything else the
-bot does for a push but talk HTTP.
+of times, and rendering it for each reader (fitting the text, building the keyboard's objects) was about
+7 % of the bot's CPU per push.
 
 The key is the whole ``PushArticle`` value, not its id: a corrected article (a new title, excerpt, topics
 or related links) is a different key and renders anew, so a cached card never shows an old version.
