@@ -3,11 +3,13 @@
     python bench/fanout.py [--chats 5000] [--limited-chats 750] [--push-rate N] [--database postgresql://…]
 
 Two runs, side by side:
-  limits off  emulator and bot pacing switched off: how fast one bot process can push (goal >= 500 msg/s)
+  limits off  emulator and bot pacing switched off: how fast one bot process can push (goal >= 1,200 msg/s)
   limits on   Telegram's limits in the emulator, default pacing (or --push-rate): rate / ceiling (goal >= 0.95)
               with 0 x 429, and the most sends the emulator saw in any trailing second (must stay <= 30)
 Both report image fetches (goal: 1 per article) and drop-to-first-push latency (file renamed into the
 watched folder -> first push accepted by the emulator; includes the watcher's debounce).
+And the CPU (user + system) the bot and the emulator each spent per push from the drop to the last push:
+on 2 shared cores the wall-clock rate is noisy, and the emulator, another process, takes a core of its own.
 """
 
 from __future__ import annotations
@@ -56,6 +58,17 @@ class Result:
     photo_fetches: int
     first_push_latency: float
     slowest_minute: float | None  # the fewest sends in any whole minute of the run (None: shorter than 2 min)
+    bot_cpu: float  # seconds of user + system CPU, this process (the bot), from the drop to the last push
+    emulator_cpu: float | None  # the same for the emulator's process (None where /proc is not there)
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of another process, from ``/proc`` (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -143,12 +156,17 @@ async def run(
                 article_text(title="Breaking", url="https://example.com/breaking", topics=["AI"], images=1)
             )
             dropped = time.monotonic()  # CLOCK_MONOTONIC: the emulator's clock in the other process too
+            bot_cpu, emulator_cpu = time.process_time(), process_cpu(emulator.pid)
             temporary.rename(content / "news.md")
             # The emulator is another process: its counters are read over its control API.
             # Counting is not free for the emulator: a long run looks less often.
             poll = 0.2 if chats < 10_000 else 2.0
             while (await emulator_json(url, "stats"))["sent_messages"] < chats:  # noqa: ASYNC110
                 await asyncio.sleep(poll)
+            bot_cpu = time.process_time() - bot_cpu
+            emulator_after = process_cpu(emulator.pid)
+            if emulator_cpu is not None and emulator_after is not None:
+                emulator_cpu = emulator_after - emulator_cpu
         finally:
             await runtime.stop()
         stats = await emulator_json(url, "stats")
@@ -171,6 +189,8 @@ async def run(
         photo_fetches=sum(stats["photo_fetches"].values()),
         first_push_latency=times[0] - dropped,
         slowest_minute=slowest_minute(times),
+        bot_cpu=bot_cpu,
+        emulator_cpu=emulator_cpu,
     )
 
 
@@ -185,6 +205,15 @@ def slowest_minute(times: list[float]) -> float | None:
         if minute < minutes:
             counts[minute] += 1
     return min(counts[1:]) / 60
+
+
+def per_push(cpu: float | None, result: Result) -> str:
+    return "-" if cpu is None else f"{1000 * cpu / result.chats:.3f}"
+
+
+def cpu_bound(result: Result) -> str:
+    """The rate one process would reach were the bot alone on its core: pushes per CPU second."""
+    return f"{result.chats / result.bot_cpu:.0f}" if result.bot_cpu > 0 else "-"
 
 
 def main() -> None:
@@ -242,6 +271,9 @@ def main() -> None:
         ("429 answers", f"{off.too_many_requests}", f"{on.too_many_requests}"),
         ("image fetches", f"{off.photo_fetches}", f"{on.photo_fetches}"),
         ("drop -> first push (s)", f"{off.first_push_latency:.2f}", f"{on.first_push_latency:.2f}"),
+        ("bot CPU per push (ms)", per_push(off.bot_cpu, off), per_push(on.bot_cpu, on)),
+        ("emulator CPU per push (ms)", per_push(off.emulator_cpu, off), per_push(on.emulator_cpu, on)),
+        ("bot CPU-bound rate (msg/s)", cpu_bound(off), "-"),
     ]
     for label, left, right in rows:
         print(f"{label:26}{left:>14}{right:>14}")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -21,10 +22,13 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.telegram.pacing import SendPolicy
+from bot.telegram.plain_calls import PlainCalls
 
 # A push is never retried by the rate limiter: the delivery worker decides (and records) what happens next.
 # The worker takes the pacing slot itself, before its last check of the row, so the limiter must not.
 PUSH = SendPolicy(retries=0, push=True, paced=False)
+
+KEPT_MARKUPS = 256  # serialized keyboards kept, as many as bot/push/cards.py keeps cards
 
 # Edits and deletes of sent messages (corrections) are paced by the correction worker itself.
 CORRECTION = SendPolicy(retries=0, paced=False)
@@ -164,10 +168,18 @@ class Messenger(Protocol):
 
 
 class TelegramMessenger:
-    """``Messenger`` over PTB's ``Bot``; raises ``SendFailure`` for every refused send."""
+    """``Messenger`` over PTB's ``Bot``; raises ``SendFailure`` for every refused send.
+
+    Pushes go as plain calls (``bot.telegram.plain_calls``): their answers are read as JSON, not made into
+    ``Message`` objects, and PTB's ``Defaults`` do not apply to them, so each says its ``parse_mode``.
+    """
 
     def __init__(self, bot: ExtBot[Any], *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        self.calls = PlainCalls(bot)
+        # A fan-out sends one card's keyboard object to every reader (bot/push/cards.py): serialized once.
+        # Kept by identity, the keyboard held alongside so its id stays its own.
+        self._markups: dict[int, tuple[InlineKeyboardMarkup, dict[str, Any]]] = {}
         # Opt-in (PUSH_PAID_BROADCAST): pushes may go at up to 1,000/s, 0.1 Star each beyond the free rate.
         self.paid_broadcast = paid_broadcast or None
 
@@ -180,6 +192,28 @@ class TelegramMessenger:
             "rate_limit_args": PUSH,
         }
 
+    def _markup(self, keyboard: InlineKeyboardMarkup | None) -> dict[str, Any] | None:
+        """``keyboard`` as the JSON Telegram reads."""
+        if keyboard is None:
+            return None
+        kept = self._markups.get(id(keyboard))
+        if kept is None:
+            if len(self._markups) >= KEPT_MARKUPS:
+                self._markups.clear()
+            kept = self._markups[id(keyboard)] = (keyboard, keyboard.to_dict())
+        return kept[1]
+
+    async def _push(
+        self, endpoint: str, parameters: dict[str, Any], thread_id: int, silent: bool
+    ) -> dict[str, Any]:
+        """One push as a plain call: Telegram's answer, the sent message, as JSON."""
+        options = self._push_options(thread_id, silent)
+        policy = options.pop("rate_limit_args")
+        message: dict[str, Any] = await self.calls.call(
+            endpoint, {**parameters, "parse_mode": ParseMode.HTML, **options}, policy
+        )
+        return message
+
     async def send_photo(
         self,
         chat_id: int,
@@ -190,15 +224,15 @@ class TelegramMessenger:
         *,
         silent: bool,
     ) -> Sent:
+        parameters = {
+            "chat_id": chat_id,
+            "photo": photo,
+            "caption": caption,
+            "reply_markup": self._markup(keyboard),
+        }
         with refused_as_failure(photo=True):
-            message = await self.bot.send_photo(
-                chat_id,
-                photo,
-                caption=caption,
-                reply_markup=keyboard,
-                **self._push_options(thread_id, silent),
-            )
-        return Sent(message.message_id, largest_photo(message))
+            message = await self._push("sendPhoto", parameters, thread_id, silent)
+        return Sent(message["message_id"], largest_photo(message))
 
     async def send_text(
         self,
@@ -210,15 +244,15 @@ class TelegramMessenger:
         silent: bool,
         preview: LinkPreviewOptions,
     ) -> Sent:
+        parameters = {
+            "chat_id": chat_id,
+            "text": text,
+            "reply_markup": self._markup(keyboard),
+            "link_preview_options": preview,
+        }
         with refused_as_failure(photo=False):
-            message = await self.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=keyboard,
-                link_preview_options=preview,
-                **self._push_options(thread_id, silent),
-            )
-        return Sent(message.message_id)
+            message = await self._push("sendMessage", parameters, thread_id, silent)
+        return Sent(message["message_id"])
 
     async def edit_caption(
         self, chat_id: int, message_id: int, caption: str, keyboard: InlineKeyboardMarkup
@@ -257,5 +291,7 @@ class TelegramMessenger:
             await self.bot.delete_message(chat_id, message_id, rate_limit_args=CORRECTION)
 
 
-def largest_photo(message: Message) -> str | None:
-    return message.photo[-1].file_id if message.photo else None
+def largest_photo(message: dict[str, Any]) -> str | None:
+    """The ``file_id`` of the largest size of a sent photo (Telegram lists them smallest first)."""
+    sizes = message.get("photo")
+    return str(sizes[-1]["file_id"]) if sizes else None

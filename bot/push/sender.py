@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions
 
+from bot.push.cards import PushCards
 from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
-from bot.push.render import link_preview, render_digest, render_push
+from bot.push.render import link_preview, render_digest
 from bot.texts.registry import texts_for
 from storage.db.database import Database
 from storage.delivery.ledger import Check
@@ -58,16 +59,16 @@ class PushSender:
         self.db = db
         self.messenger = messenger
         self.articles = articles
+        self.cards = PushCards()
 
     async def send(self, destination: Destination, article: PushArticle, check: Check) -> PushSent:
         """Send the article; returns the message and its kind."""
         chat, thread = destination
         preferences = check.preferences
-        texts = texts_for(check.language)
         image_url = article.image_url
         if preferences.image_previews and image_url:
             photo = article.image_file_id or image_url
-            message = render_push(article, check.followed, texts, as_caption=True)
+            message = self.cards.render(article, check.followed, check.language, as_caption=True)
             try:
                 sent = await self.messenger.send_photo(
                     chat, thread, photo, message.html, message.keyboard, silent=preferences.silent
@@ -83,7 +84,7 @@ class PushSender:
                         await remember_file_id(session, article.id, image_url, sent.photo_file_id)
                     await self.articles.get(article.id, fresh=True)
                 return PushSent(sent.message_id, "photo")
-        message = render_push(article, check.followed, texts, as_caption=False)
+        message = self.cards.render(article, check.followed, check.language, as_caption=False)
         sent = await self.messenger.send_text(
             chat,
             thread,

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import Chat, Delivery, Sender
@@ -152,11 +152,15 @@ async def claim(
     return list(taken)
 
 
+# Run before every group of pushes: built once (an immutable statement; the ids an expanding parameter).
+STILL_LEASED = select(Chat.id).where(
+    Chat.id.in_(bindparam("chat_ids", expanding=True)), Chat.lease_owner == bindparam("sender_id")
+)
+
+
 async def still_leased(session: AsyncSession, sender_id: str, chat_ids: Collection[int]) -> set[int]:
     """Which of these chats are still leased to this sender (checked just before sending)."""
     if not chat_ids:
         return set()
-    rows = await session.scalars(
-        select(Chat.id).where(Chat.id.in_(set(chat_ids)), Chat.lease_owner == sender_id)
-    )
+    rows = await session.scalars(STILL_LEASED, {"chat_ids": list(set(chat_ids)), "sender_id": sender_id})
     return set(rows)

@@ -6,13 +6,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.models import (
     Article,
     ArticleTopic,
     Chat,
+    ChatFilter,
     ChatPreferences,
     Delivery,
     Subscription,
@@ -65,6 +66,63 @@ class Check:
     def language(self) -> str | None:
         """The language to write in: the reader's choice, else Telegram's."""
         return self.preferences.language or self.language_code
+
+
+# The statements every group of pushes runs, built once: building a select of five joins and its cache key
+# cost more than SQLite took to run it. SQLAlchemy statements are immutable; the ids are an expanding
+# parameter. (A lambda statement would not do: with the ids a closure variable, SQLAlchemy rebuilds it
+# with new parameters on each run, which is slower than building it anew.)
+LAST_CHECK = (
+    select(
+        Delivery.id,
+        ArticleTopic.topic_id,
+        ChatPreferences.min_quality,
+        ChatPreferences.image_previews,
+        ChatPreferences.silent,
+        ChatPreferences.language,
+        Chat.language_code,
+        ChatPreferences.timezone,
+        ChatPreferences.quiet_start,
+        ChatPreferences.quiet_end,
+        ArticleTopic.quality_rank,
+        # Whether the destination has keyword filters: only those rows cost filtered_out's queries.
+        exists()
+        .where(ChatFilter.chat_id == Delivery.chat_id, ChatFilter.thread_id == Delivery.thread_id)
+        .label("has_filters"),
+    )
+    .select_from(Delivery)
+    .join(Chat, Chat.id == Delivery.chat_id)
+    .join(Article, Article.id == Delivery.article_id)
+    .join(ArticleTopic, ArticleTopic.article_id == Delivery.article_id)
+    .join(
+        Subscription,
+        and_(
+            Subscription.chat_id == Delivery.chat_id,
+            Subscription.thread_id == Delivery.thread_id,
+            Subscription.topic_id == ArticleTopic.topic_id,
+        ),
+    )
+    .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
+    .where(
+        Delivery.id.in_(bindparam("delivery_ids", expanding=True)),
+        Delivery.status == "pending",
+        Chat.status == "active",
+        Article.withdrawn_at.is_(None),
+    )
+)
+_deliveries = table(Delivery)
+SENT_MANY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("delivery_id"), _deliveries.c.status == "pending")
+    .values(
+        status="sent",
+        sent_at=bindparam("sent_now", type_=_deliveries.c.sent_at.type),
+        message_id=bindparam("sent_message_id"),
+        message_kind=bindparam("sent_kind"),
+        attempts=_deliveries.c.attempts + 1,
+        error=None,
+    )
+)
 
 
 async def due_heads(
@@ -131,47 +189,14 @@ async def check_many(
     """
     if not delivery_ids:
         return {}
-    conditions = [
-        Delivery.id.in_(delivery_ids),
-        Delivery.status == "pending",
-        Chat.status == "active",
-        Article.withdrawn_at.is_(None),
-    ]
-    rows = await session.execute(
-        select(
-            Delivery.id,
-            ArticleTopic.topic_id,
-            ChatPreferences.min_quality,
-            ChatPreferences.image_previews,
-            ChatPreferences.silent,
-            ChatPreferences.language,
-            Chat.language_code,
-            ChatPreferences.timezone,
-            ChatPreferences.quiet_start,
-            ChatPreferences.quiet_end,
-            ArticleTopic.quality_rank,
-        )
-        .select_from(Delivery)
-        .join(Chat, Chat.id == Delivery.chat_id)
-        .join(Article, Article.id == Delivery.article_id)
-        .join(ArticleTopic, ArticleTopic.article_id == Delivery.article_id)
-        .join(
-            Subscription,
-            and_(
-                Subscription.chat_id == Delivery.chat_id,
-                Subscription.thread_id == Delivery.thread_id,
-                Subscription.topic_id == ArticleTopic.topic_id,
-            ),
-        )
-        .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
-        .where(*conditions)
-    )
+    rows = await session.execute(LAST_CHECK, {"delivery_ids": list(delivery_ids)})
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}
     language_codes: dict[int, str | None] = {}
+    with_filters: set[int] = set()
     for row in rows:
         delivery_id, topic_id, min_quality, previews, silent, language, language_code = row[:7]
-        zone_name, quiet_start, quiet_end, rank = row[7:]
+        zone_name, quiet_start, quiet_end, rank, has_filters = row[7:]
         quiet = now is not None and Schedule(zone_name, quiet_start, quiet_end).quiet_at(now)
         wanted = Preferences(
             min_quality=min_quality or 0,
@@ -184,7 +209,9 @@ async def check_many(
         preferences[delivery_id] = wanted
         language_codes[delivery_id] = language_code
         followed.setdefault(delivery_id, set()).add(topic_id)
-    for delivery_id in await filtered_out(session, list(preferences)):
+        if has_filters:
+            with_filters.add(delivery_id)
+    for delivery_id in await filtered_out(session, [d for d in preferences if d in with_filters]):
         del preferences[delivery_id]
     return {d: Check(preferences[d], frozenset(followed[d]), language_codes[d]) for d in preferences}
 
@@ -237,19 +264,9 @@ async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int, s
     """Record many single-message pushes as sent: (delivery id, message id, kind), one statement."""
     if not sent:
         return
-    rows = table(Delivery)
     await session.execute(
-        update(rows)
-        .where(rows.c.id == bindparam("delivery_id"), rows.c.status == "pending")
-        .values(
-            status="sent",
-            sent_at=now,
-            message_id=bindparam("sent_message_id"),
-            message_kind=bindparam("sent_kind"),
-            attempts=rows.c.attempts + 1,
-            error=None,
-        ),
-        [{"delivery_id": d, "sent_message_id": m, "sent_kind": k} for d, m, k in sent],
+        SENT_MANY,
+        [{"delivery_id": d, "sent_message_id": m, "sent_kind": k, "sent_now": now} for d, m, k in sent],
     )
 
 

@@ -24,6 +24,15 @@ from storage.readers.filters import filters_between
 from storage.readers.keywords import KeywordFilter
 from storage.readers.schedules import schedules_between
 
+# Run before every group of pushes: built once (an immutable statement; the ids an expanding parameter).
+FILTER_TERMS = (
+    select(Delivery.id, ChatFilter.kind, ChatFilter.term)
+    .join(
+        ChatFilter, and_(ChatFilter.chat_id == Delivery.chat_id, ChatFilter.thread_id == Delivery.thread_id)
+    )
+    .where(Delivery.id.in_(bindparam("delivery_ids", expanding=True)))
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Routed:
@@ -81,14 +90,7 @@ async def filtered_out(session: AsyncSession, delivery_ids: Sequence[int]) -> se
     without filters; only rows that have filters read their article's text."""
     if not delivery_ids:
         return set()
-    terms = await session.execute(
-        select(Delivery.id, ChatFilter.kind, ChatFilter.term)
-        .join(
-            ChatFilter,
-            and_(ChatFilter.chat_id == Delivery.chat_id, ChatFilter.thread_id == Delivery.thread_id),
-        )
-        .where(Delivery.id.in_(delivery_ids))
-    )
+    terms = await session.execute(FILTER_TERMS, {"delivery_ids": list(delivery_ids)})
     pairs: dict[int, list[tuple[str, str]]] = {}
     for delivery_id, kind, term in terms:
         pairs.setdefault(delivery_id, []).append((kind, term))
