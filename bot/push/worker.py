@@ -5,9 +5,10 @@ Telegram accepted the message, and a sender counts as busy until that mark is co
 repeat at most the sends in flight (≤ concurrency). Each destination has at most one push in flight, its
 oldest article first, so its order and its pace hold.
 
-A round: read the next push of many destinations in one query; for each, take a pacing slot (skipping
-destinations whose own chat limit is exhausted, so one slow chat never blocks the others); check the group
-of rows once more in one query just before sending; send them concurrently.
+A round: read the next push of many destinations in one query; take about a second's worth of them
+(skipping destinations whose own chat limit is exhausted, so one slow chat never blocks the others), check
+that group once more in one query, then send each as soon as the pacer gives it a slot. The slot is held
+only from the send to its answer (bot/telegram/windows.py), so the check costs no share of Telegram's rate.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -214,11 +216,26 @@ class DeliveryWorker:
         if free <= 0 or self._stopping.is_set():
             return
         await self._heads(free)
-        ready: list[tuple[Head, Slot]] = []
         skipped: list[Head] = []
-        while self._backlog and len(self._busy) + len(ready) < self.settings.concurrency:
+        while self._backlog and not self._stopping.is_set():
+            # About a second of pushes at a time: checked together, then each sent as its slot comes,
+            # so a row is checked at most about a second before it goes.
+            room = self.settings.concurrency - len(self._busy)
+            group = await self._group(min(room, max(1, math.floor(self.pacer.push_rate))), skipped)
+            if not group:
+                break
+            for head, check in await self._last_check(group):
+                # The slot is held from here until Telegram's answer (a 429 pauses the wait: bot/telegram).
+                slot = await self.pacer.wait(head.chat_id, push=True)
+                self._spawn(head.destination, self._send(head, check, slot))
+        self._backlog.extend(skipped)
+
+    async def _group(self, size: int, skipped: list[Head]) -> list[Head]:
+        """The next rows to send from the backlog, at most ``size``; digests start on their own."""
+        group: list[Head] = []
+        while self._backlog and len(group) < size:
             head = self._backlog.popleft()
-            if head.destination in self._busy or self._stopping.is_set():
+            if head.destination in self._busy or any(head.destination == h.destination for h in group):
                 continue
             if head.waiting > self.settings.digest_threshold or head.held:
                 self._spawn(head.destination, self._send_digest(head.destination))
@@ -233,30 +250,11 @@ class DeliveryWorker:
                 continue
             if needs_upload:
                 self._first_photos.add(article.id)
-            if self.pacer.delay(head.chat_id, push=True) > 0:
-                await self._launch(ready)  # what is ready goes now, before this round waits for a slot
-                ready = []
-            # The slot is held from here until Telegram's answer (a 429 pauses the wait: bot/telegram).
-            ready.append((head, await self.pacer.wait(head.chat_id, push=True)))
-        await self._launch(ready)
-        self._backlog.extend(skipped)
+            group.append(head)
+        return group
 
-    async def _launch(self, ready: list[tuple[Head, Slot]]) -> None:
-        """The last check of a group of rows, then one send task per row still wanted.
-
-        A row not sent gives its slot back at once; a sent one holds it until its answer is back.
-        """
-        if not ready:
-            return
-        slots = {head.delivery_id: slot for head, slot in ready}
-        heads = [head for head, _ in ready]
-        try:
-            await self._check_and_send(heads, slots)
-        finally:
-            for slot in slots.values():
-                slot.cancel()  # a no-op for the slots handed to a send
-
-    async def _check_and_send(self, heads: list[Head], slots: dict[int, Slot]) -> None:
+    async def _last_check(self, heads: list[Head]) -> list[tuple[Head, Check]]:
+        """The last check of a group of rows, in one query: the rows still wanted, with their check."""
         async with self.db.read() as session:
             if self.owner is not None:
                 # A chat whose lease this sender lost (it stalled past the lease) is another's now.
@@ -275,10 +273,7 @@ class DeliveryWorker:
                 await mark(session, [head.delivery_id for head in unwanted], "cancelled", "no longer wanted")
             self.metrics.count_delivery("cancelled", len(unwanted))
             self._first_photos.difference_update(head.article_id for head in unwanted)
-        for head in heads:
-            if head.delivery_id in checks:
-                slot = slots.pop(head.delivery_id)
-                self._spawn(head.destination, self._send(head, checks[head.delivery_id], slot))
+        return [(head, checks[head.delivery_id]) for head in heads if head.delivery_id in checks]
 
     def _spawn(self, destination: Destination, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=f"push-{destination[0]}")

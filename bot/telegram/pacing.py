@@ -94,6 +94,10 @@ class Pacer:
         self.adaptive = AdaptiveRate(self.ceiling, clock)
         self.pushes = Spacing(self.ceiling, clock)
         self.push_cap = limits.push_per_second
+        # With a cap (PUSH_RATE), pushes also hold a slot in a window of their own: the cap is exact in any
+        # second, as Telegram's limit is; the spacing only smooths them.
+        self.capped = SendWindow(1, 1.0, clock)
+        self.capped.on_change = self._notify
         self.latency = Latency()  # widens the group windows, which count from departure
         self.on_rate_limited: Callable[[float], None] | None = None  # told each new 429 event's pause
         self._chats: OrderedDict[int | str, SlidingWindow | TokenBucket] = OrderedDict()
@@ -139,6 +143,12 @@ class Pacer:
         return len(self._replies) / seconds
 
     @property
+    def push_rate(self) -> float:
+        """Pushes a second the process may make now: the rate, or ``PUSH_RATE``'s share when lower."""
+        rate = self.adaptive.current()
+        return rate if self.push_cap is None else min(self.push_cap, rate)
+
+    @property
     def rate(self) -> float:
         """Sends a second the process may make now (the ceiling unless a 429 lowered it)."""
         return self.adaptive.current()
@@ -148,8 +158,8 @@ class Pacer:
         self.overall.limit = max(1, math.floor(rate))
         if self.free is not self.overall:
             self.free.limit = max(1, math.floor(min(rate, self.limits.global_per_second)))
-        cap = self.push_cap
-        self.pushes.rate = max(0.01, rate if cap is None else min(cap, rate))
+        self.pushes.rate = max(0.01, self.push_rate)
+        self.capped.limit = max(1, math.floor(self.push_rate))
 
     def _chat(self, chat_id: int | str) -> SlidingWindow | TokenBucket:
         limiter = self._chats.get(chat_id)
@@ -169,7 +179,9 @@ class Pacer:
             del self._chats[chat_id]
 
     def _windows(self, push: bool) -> tuple[SendWindow, ...]:
-        return (self.overall,) if push or self.free is self.overall else (self.overall, self.free)
+        if push:
+            return (self.overall,) if self.push_cap is None else (self.overall, self.capped)
+        return (self.overall,) if self.free is self.overall else (self.overall, self.free)
 
     def _delay(self, chat_id: int | str | None, counts_globally: bool, push: bool) -> float | None:
         """Seconds until the message may go: 0 now, ``None`` when it waits for a slot to be handed back."""
