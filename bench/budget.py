@@ -276,7 +276,7 @@ async def quiet(checkout: Path, readers: int, server: str | None, tmp: Path) -> 
         here.drop_article()
         await here.fan_out()
         cpu = here.bot_cpu() - cpu
-        return send_rows(here.sends, here.readers, await stats(here), cpu)
+        return send_rows(here.sends, here.readers, await stats(here), cpu, goal=" (B: >= 0.95)")
 
 
 async def lowered(checkout: Path, readers: int, server: str | None, tmp: Path) -> Rows:
