@@ -105,8 +105,11 @@ def send_rows(
             ("reply latency p95 (ms) (A: <= 250)", f"{percentile(latencies, 0.95):.0f}"),
             ("reply latency max (ms)", f"{max(latencies, default=float('nan')):.0f}"),
         ]
+    refused = [c for c in sends if c["status"] == 429]
+    to_followers = sum(1 for c in refused if c["chat_id"] in readers)
     rows += [
-        ("429 answers to sends", f"{sum(1 for c in sends if c['status'] == 429)}"),
+        ("429 answers to sends", f"{len(refused)}"),
+        ("  of them to followers", f"{to_followers}"),
         ("429 answers, all calls", f"{stats['statuses']['429']}"),
         ("peak sends in 1 s (emulator)", f"{stats['max_sends_per_second']}"),
     ]
