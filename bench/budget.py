@@ -55,6 +55,7 @@ CHATTERS = 30
 CHAT_EVERY = 4.0
 FIRST_CHATTER = 9_000_000
 COMMANDS = ("/latest", "/topics", "/search ai", "/mytopics")
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
 STALL_SECONDS = 90.0  # no new push for this long: the fan-out is over, delivered or not
 # Run in the checkout under test, with its own code: the schema, the back catalogue and the followers.
 SEEDER = """
@@ -88,7 +89,8 @@ class World:
     dropped: float = 0.0
 
     def environment(self, **extra: str) -> dict[str, str]:
-        inherited = {k: v for k, v in os.environ.items() if k not in ("WEBHOOK_URL", "PYTHONPATH")}
+        # Nothing of this shell's settings (a PUSH_RATE, a WEBHOOK_URL …): the bot runs on its defaults.
+        inherited = {k: v for k, v in os.environ.items() if k in INHERITED}
         return {
             **inherited,
             "PYTHONPATH": str(self.checkout),
