@@ -115,7 +115,7 @@ class _Routes:
                 "POST /_emulator/updates/callback",
                 "POST /_emulator/updates/member",
                 "GET /_emulator/sent?chat_id=&since=",
-                "GET /_emulator/calls?method=&since=",
+                "GET /_emulator/calls?method=&since=&params=",
                 "GET /_emulator/callbacks",
                 "GET /_emulator/stats",
                 "GET /_emulator/violations",
@@ -129,8 +129,15 @@ class _Routes:
 
     async def message(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)
+        received = self.emulator.state.clock()
         injected = await self.emulator.inject_message(body.pop("chat_id"), body.pop("text"), **body)
-        return {"delivered": injected.delivered, "update": injected.update, "message": injected.message}
+        # ``time``: the emulator's clock when the update was queued, the clock of the call log's ``time``.
+        return {
+            "delivered": injected.delivered,
+            "update": injected.update,
+            "message": injected.message,
+            "time": received,
+        }
 
     async def callback(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)
@@ -149,7 +156,20 @@ class _Routes:
 
     async def calls(self, request: web.Request) -> list[dict[str, Any]]:
         since = _int_query(request, "since") or 0
-        return [dataclasses.asdict(call) for call in self.emulator.calls(request.query.get("method"))[since:]]
+        names = {name for part in request.query.getall("method", []) for name in part.split(",") if name}
+        with_params = request.query.get("params", "true").lower() not in ("0", "false", "no")
+        # A call's index is its place in the log, so ``since`` counts calls of every method.
+        chosen = [call for call in self.emulator.calls()[since:] if not names or call.method in names]
+        if with_params:
+            return [dataclasses.asdict(call) for call in chosen]
+        return [
+            {
+                field.name: getattr(call, field.name)
+                for field in dataclasses.fields(call)
+                if field.name != "params"
+            }
+            for call in chosen
+        ]
 
     async def callbacks(self, request: web.Request) -> list[dict[str, Any]]:
         return [dataclasses.asdict(record) for record in self.emulator.callback_answers()]

@@ -79,13 +79,14 @@ class Dispatcher:
             if answer.description:
                 payload["description"] = answer.description
             response = json_answer(payload)
-            self._log(method, params, 200, None)
+            self._log(method, params, 200)
         except ApiError as error:
             # A long poll abandoned by its client (PTB cancels it on shutdown) may end in a conflict
             # nobody reads; only answers that reach the bot reveal its mistakes.
             if error.violation is not None and not _client_gone(request):
                 self.state.violate(error.violation, method, error.description, params)
-            self._log(method, params, error.status, error.description)
+            retry_after = (error.parameters or {}).get("retry_after") if error.status == 429 else None
+            self._log(method, params, error.status, error.description, retry_after)
             response = error_answer(error)
         except Exception as exc:  # an emulator bug must fail the call loudly, not hang the bot
             _LOG.exception("emulator failed on %s", method)
@@ -123,9 +124,28 @@ class Dispatcher:
                 EMULATOR_BUG, method, "result breaks the spec: " + "; ".join(problems[:5]), params
             )
 
-    def _log(self, method: str, params: dict[str, Any], status: int, description: str | None) -> None:
+    def _log(
+        self,
+        method: str,
+        params: dict[str, Any],
+        status: int,
+        description: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         state = self.state
-        state.calls.append(CallRecord(len(state.calls), method, params, status, description, state.clock()))
+        chat_id = params.get("chat_id")
+        state.calls.append(
+            CallRecord(
+                len(state.calls),
+                method,
+                params,
+                status,
+                description,
+                state.clock(),
+                chat_id if isinstance(chat_id, int | str) and not isinstance(chat_id, bool) else None,
+                retry_after,
+            )
+        )
 
 
 def _client_gone(request: web.Request) -> bool:

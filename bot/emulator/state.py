@@ -149,7 +149,11 @@ class CallbackRecord:
 
 @dataclass
 class CallRecord:
-    """One Bot API call and how it ended."""
+    """One Bot API call and how it ended.
+
+    ``time`` is the emulator's clock when the answer was decided (a send's flood check and its slot are
+    taken then); ``chat_id`` is the chat the call named, if any; ``retry_after`` what a 429 asked for.
+    """
 
     index: int
     method: str
@@ -157,6 +161,8 @@ class CallRecord:
     status: int
     description: str | None
     time: float
+    chat_id: int | str | None = None
+    retry_after: int | None = None
 
 
 @dataclass

@@ -122,3 +122,34 @@ async def test_bad_requests_and_unknown_paths(http: aiohttp.ClientSession) -> No
         assert response.status == 404
     index = await _ok(http, "GET", "")
     assert index["bot_api"] == "Bot API 10.1"
+
+
+async def test_the_call_log_keeps_each_429_and_filters_by_index_method_and_params(
+    emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    injected = await _ok(http, "POST", "updates/message", {"chat_id": 42, "text": "/start"})
+    assert injected["time"] == emulator.state.clock()  # the emulator's clock, as in the call log
+    await _ok(http, "POST", "limits", {"global_per_second": 1})
+    start = len(emulator.calls())  # the bot's own getMe at start-up came before
+    await bot.get_me()
+    await bot.send_message(42, "first")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(42, "second")
+    every = await _ok(http, "GET", f"calls?since={start}")
+    assert [(c["method"], c["status"]) for c in every] == [
+        ("getMe", 200),
+        ("sendMessage", 200),
+        ("sendMessage", 429),
+    ]
+    assert [c["index"] for c in every] == [start, start + 1, start + 2]
+    assert (every[2]["retry_after"], every[2]["chat_id"]) == (1, 42)
+    assert (every[0]["chat_id"], every[1]["retry_after"]) == (None, None)
+    refused = await _ok(http, "GET", f"calls?method=sendMessage&since={start + 2}")
+    assert [c["index"] for c in refused] == [start + 2]  # ``since`` is an index into the whole log
+    both = await _ok(http, "GET", f"calls?method=getMe,sendMessage&since={start}")
+    assert [c["method"] for c in both] == ["getMe", "sendMessage", "sendMessage"]
+    assert await _ok(http, "GET", "calls?method=sendPhoto") == []
+    brief = await _ok(http, "GET", f"calls?since={start + 1}&params=false")
+    assert [("params" in c, c["status"]) for c in brief] == [(False, 200), (False, 429)]
+    assert (await _ok(http, "GET", f"calls?since={start + 1}"))[0]["params"]["text"] == "first"

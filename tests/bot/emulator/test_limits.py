@@ -134,3 +134,31 @@ def test_paid_messages_are_charged_with_limits_off() -> None:
     limiter = RateLimiter(EmulatorLimits(enabled=False), FakeClock())
     assert all(_send(limiter, chat, paid=True) is None for chat in range(1, 1101))
     assert (limiter.paid_messages, limiter.stars_spent) == (1070, 107)
+
+
+def test_the_peak_is_of_any_trailing_second_not_of_calendar_seconds() -> None:
+    clock = FakeClock(10.5)
+    limiter = RateLimiter(EmulatorLimits(enabled=False), clock)
+    for chat in range(20):  # 10.5 … 10.975
+        _send(limiter, chat)
+        clock.advance(0.025)
+    for chat in range(20, 40):  # 11.0 … 11.475: no calendar second holds more than 20
+        _send(limiter, chat)
+        clock.advance(0.025)
+    assert limiter.max_sends_per_second == 40
+    clock.advance(1.0)
+    _send(limiter, 99)
+    assert limiter.max_sends_per_second == 40  # a peak is kept once the window has moved on
+
+
+def test_a_lowered_limit_applies_to_the_sends_already_in_the_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(EmulatorLimits(), clock)
+    for chat in range(1, 11):
+        assert _send(limiter, chat) is None
+        clock.advance(0.05)  # sends at 1000.00 … 1000.45
+    limiter.limits = EmulatorLimits(global_per_second=10)
+    assert _send(limiter, 11) == 1  # the first of the ten frees its slot at 1001.0
+    clock.now = 1001.0
+    assert _send(limiter, 11) is None
+    assert _send(limiter, 12) == 1
