@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.db import schema
-from storage.db.inline_sqlite import inline_creator
+from storage.db.inline_sqlite import BulkSqliteConnection, inline_creator
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
 from storage.db.versions import bump_version
 
@@ -121,7 +121,11 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite: the worker-thread engine runs only long statements, a few at a time at most on any machine;
         # each connection holds its own page cache, so a burst of searches must not open fifteen.
-        pool = {"pool_size": 3, "max_overflow": 2} if self.is_sqlite else {}
+        pool: dict[str, Any] = {}
+        if self.is_sqlite:
+            pool = {"pool_size": 3, "max_overflow": 2}
+            # Its statements on the worker thread, the calls that do no work in place (fewer hand-offs).
+            pool["async_creator"] = inline_creator(self.url, BulkSqliteConnection)
         self.engine = create_async_engine(self.url, echo=echo, **pool)
         if self.is_sqlite:
             # Two engines on one file: statements run on aiosqlite's worker threads (long ones: scans,
