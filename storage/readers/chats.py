@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CursorResult, bindparam, delete, insert, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
-from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
+from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription, table
 from storage.readers.languages import bump_languages_version
 from storage.records import Preferences
 
@@ -20,9 +20,11 @@ PREFERENCE_FIELDS = frozenset({"min_quality", "image_previews", "silent", "langu
 MAX_LANGUAGE = 8  # chat_preferences.language
 
 
-# Built once: every tap and /subscribe looks the chat up (building the statement cost more than running it).
-_KNOWN = select(Chat.status, Chat.type, Chat.language_code).where(
-    Chat.id == bindparam("chat_id", BigInteger())
+# Built once, on the table (Core): every tap and /subscribe looks the chat up, and building the statement
+# cost more than running it.
+_chats = table(Chat)
+_KNOWN = select(_chats.c.status, _chats.c.type, _chats.c.language_code).where(
+    _chats.c.id == bindparam("chat_id", BigInteger())
 )
 
 

@@ -22,21 +22,25 @@ from storage.records import TopicSummary
 _CHAT = bindparam("chat_id", type_=BigInteger())
 _THREAD = bindparam("thread_id", type_=BigInteger())
 _TOPICS = bindparam("topic_ids", type_=BigInteger(), expanding=True)
-_OF_DESTINATION = (Subscription.chat_id == _CHAT, Subscription.thread_id == _THREAD)
-# Changes go through the table (Core): an ORM insert or delete given parameters would be an ORM bulk one.
+# Through the table (Core): the ORM adds work to each execution, and an ORM insert or delete given
+# parameters would be an ORM bulk one.
 _subscriptions = table(Subscription)
+_OF_DESTINATION = (_subscriptions.c.chat_id == _CHAT, _subscriptions.c.thread_id == _THREAD)
 
-_FOLLOWED = select(Subscription.topic_id).where(*_OF_DESTINATION)
+_FOLLOWED = select(_subscriptions.c.topic_id).where(*_OF_DESTINATION)
 
 
 def _subscribe() -> ReturningInsert[int]:
+    topics = table(Topic)
     already = (
-        select(Subscription.topic_id).where(*_OF_DESTINATION, Subscription.topic_id == Topic.id).exists()
+        select(_subscriptions.c.topic_id)
+        .where(*_OF_DESTINATION, _subscriptions.c.topic_id == topics.c.id)
+        .exists()
     )
     # Portable insert-if-missing: SQLite runs one writer at a time; on PostgreSQL a concurrent duplicate
     # fails on the primary key instead of doubling the row.
-    source = select(_CHAT, _THREAD, Topic.id, bindparam("now", type_=UTCDateTime())).where(
-        Topic.id.in_(_TOPICS), ~already
+    source = select(_CHAT, _THREAD, topics.c.id, bindparam("now", type_=UTCDateTime())).where(
+        topics.c.id.in_(_TOPICS), ~already
     )
     columns = ["chat_id", "thread_id", "topic_id", "created_at"]
     return insert(_subscriptions).from_select(columns, source).returning(_subscriptions.c.topic_id)
