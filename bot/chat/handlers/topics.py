@@ -68,7 +68,7 @@ async def first_topics_page(
     context: NewsContext, chat_id: int, texts: Texts, thread_id: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The first /topics page, in a read session of its own."""
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         directory = await topic_directory(context, session)
         return await destination_topics_page(session, directory, chat_id, 0, texts, thread_id)
 
@@ -78,7 +78,7 @@ async def show_topics(update: Update, context: NewsContext) -> None:
     if update.effective_chat is None:
         return
     thread = thread_of(update.effective_message)
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         chat_id = update.effective_chat.id
@@ -160,7 +160,7 @@ async def my_topics(update: Update, context: NewsContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         topics = await followed_topics(session, directory, chat.id, thread_of(update.effective_message))
@@ -205,7 +205,7 @@ async def on_page(update: Update, context: NewsContext) -> None:
         return
     query, action, texts = tap.query, tap.action, await texts_of(update, context)
     await query.answer()
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         directory = await topic_directory(context, session)
         text, markup = await destination_topics_page(
             session, directory, tap.chat_id, action.page, texts, tap.thread_id
