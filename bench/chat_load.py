@@ -17,6 +17,9 @@ whether the backlog grew (answers still missing 5 s after the last arrival, or l
 first half of the run to the second), the bot's peak RSS (VmHWM), and the CPU time the bot and the
 emulator used per answered update (user + system, /proc): on a shared machine the least noisy figure.
 Measuring starts once the bot is idle after start-up (its watcher syncs the whole folder once more).
+
+``--profile FILE`` samples the bot with py-spy (``pip install py-spy``) during the first rate's run and
+writes its stacks to FILE (py-spy's raw format: one collapsed stack and its sample count a line).
 """
 
 from __future__ import annotations
@@ -392,7 +395,12 @@ async def settle(pid: int, seconds: float = 120) -> None:
 
 
 async def measure(
-    folder: Path, rates: list[int], seconds: float, database: str | None, mix: tuple[tuple[str, float], ...]
+    folder: Path,
+    rates: list[int],
+    seconds: float,
+    database: str | None,
+    mix: tuple[tuple[str, float], ...],
+    profile: Path | None = None,
 ) -> None:
     emulator_port, bot_port = free_port(), free_port()
     emulator_url = f"http://127.0.0.1:{emulator_port}"
@@ -415,8 +423,11 @@ async def measure(
             print(f"bot ready, RSS after start {peak_rss_mb(bot.pid):.0f} MB")
             header = f"{'rate':>5} {'command':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
             for rate in rates:
+                sampler = start_profile(bot.pid, profile, seconds) if rate == rates[0] else None
                 cpu_before = cpu_seconds(bot.pid), cpu_seconds(emulator.pid)
                 result = await run_rate(http, emulator_url, rate, seconds, mix)
+                if sampler is not None:
+                    await asyncio.to_thread(sampler.wait)
                 bot_cpu, emulator_cpu = (
                     (cpu_seconds(pid) - before) * 1000 / max(1, result.answered)
                     for pid, before in zip((bot.pid, emulator.pid), cpu_before, strict=True)
@@ -441,6 +452,15 @@ async def measure(
             bot.wait(timeout=60)
         emulator.terminate()
         emulator.wait(timeout=10)
+
+
+def start_profile(pid: int, profile: Path | None, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the bot for ``seconds`` (not blocking it), or None without ``--profile``."""
+    if profile is None:
+        return None
+    command = ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "250"]
+    command += ["--nonblocking", "--format", "raw", "--output", str(profile)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
 
 async def wait_for(http: aiohttp.ClientSession, url: str, seconds: float = 30) -> None:
@@ -468,6 +488,7 @@ def main() -> None:
     parser.add_argument(
         "--database", help="a PostgreSQL URL: the world is imported there once (default: SQLite, cached)"
     )
+    parser.add_argument("--profile", type=Path, help="sample the bot with py-spy during the first rate")
     parser.add_argument("--seed-readers", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_readers:
@@ -482,7 +503,8 @@ def main() -> None:
         mix = tuple((c, w or 1.0) for c, w in mix)
         if len(mix) != len(wanted):
             parser.error(f"--only: not in the mix: {', '.join(set(wanted) - {c for c, _ in mix})}")
-    asyncio.run(measure(folder, [int(r) for r in args.rates.split(",")], args.seconds, args.database, mix))
+    rates = [int(r) for r in args.rates.split(",")]
+    asyncio.run(measure(folder, rates, args.seconds, args.database, mix, args.profile))
 
 
 if __name__ == "__main__":

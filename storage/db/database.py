@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.db import schema
-from storage.db.inline_sqlite import inline_creator
+from storage.db.inline_sqlite import BulkSqliteConnection, inline_creator
 from storage.db.schema import SchemaChange, SchemaError, SchemaState
 from storage.db.versions import bump_version
 
@@ -121,7 +121,11 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite: the worker-thread engine runs only long statements, a few at a time at most on any machine;
         # each connection holds its own page cache, so a burst of searches must not open fifteen.
-        pool = {"pool_size": 3, "max_overflow": 2} if self.is_sqlite else {}
+        pool: dict[str, Any] = {}
+        if self.is_sqlite:
+            pool = {"pool_size": 3, "max_overflow": 2}
+            # Its statements on the worker thread, the calls that do no work in place (fewer hand-offs).
+            pool["async_creator"] = inline_creator(self.url, BulkSqliteConnection)
         self.engine = create_async_engine(self.url, echo=echo, **pool)
         if self.is_sqlite:
             # Two engines on one file: statements run on aiosqlite's worker threads (long ones: scans,
@@ -133,9 +137,12 @@ class Database:
             )
             _tune_sqlite(self._inline_engine, busy_timeout_ms)
             inline_writer = self._inline_engine.execution_options(sqlite_immediate=True)
+            lookups = self._inline_engine
         else:
             self._writer_engine = self._inline_engine = inline_writer = self.engine
+            lookups = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._reader = async_sessionmaker(self._inline_engine, expire_on_commit=False)
+        self._lookups = async_sessionmaker(lookups, expire_on_commit=False)
         self._bulk_reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(inline_writer, expire_on_commit=False)
         self._bulk_writer = async_sessionmaker(self._writer_engine, expire_on_commit=False)
@@ -151,6 +158,17 @@ class Database:
         index lookups and ranges, and use ``read_bulk`` for anything that reads a whole table.
         """
         async with self._reader() as session:
+            yield session
+
+    @asynccontextmanager
+    async def lookups(self) -> AsyncIterator[AsyncSession]:
+        """A session for a few short reads that share no snapshot and lock nothing (a reader's command).
+
+        On PostgreSQL each query runs on its own (autocommit): under READ COMMITTED each sees what is
+        committed when it runs anyway, and it is one round trip instead of BEGIN, the query and ROLLBACK.
+        On SQLite it is ``read()``: its BEGIN and rollback run in place and cost no round trip.
+        """
+        async with self._lookups() as session:
             yield session
 
     @asynccontextmanager

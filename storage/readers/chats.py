@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import BigInteger, CursorResult, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Delete
 
-from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription
+from storage.db.models import Chat, ChatFilter, ChatPreferences, Delivery, Subscription, table
 from storage.readers.languages import bump_languages_version
 from storage.records import Preferences
 
@@ -20,13 +20,19 @@ PREFERENCE_FIELDS = frozenset({"min_quality", "image_previews", "silent", "langu
 MAX_LANGUAGE = 8  # chat_preferences.language
 
 
+# Built once, on the table (Core): every tap and /subscribe looks the chat up, and building the statement
+# cost more than running it.
+_chats = table(Chat)
+_KNOWN = select(_chats.c.status, _chats.c.type, _chats.c.language_code).where(
+    _chats.c.id == bindparam("chat_id", BigInteger())
+)
+
+
 async def register_chat(
     session: AsyncSession, chat_id: int, chat_type: str, language_code: str | None, now: datetime
 ) -> bool:
     """Record a chat that talks to the bot, reactivating it; True when it is new or was blocked."""
-    known = (
-        await session.execute(select(Chat.status, Chat.type, Chat.language_code).where(Chat.id == chat_id))
-    ).first()
+    known = (await session.execute(_KNOWN, {"chat_id": chat_id})).first()
     if known is None:
         await session.execute(
             insert(Chat).values(

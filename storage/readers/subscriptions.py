@@ -9,22 +9,55 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, delete, insert, literal, select
+from sqlalchemy import BigInteger, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.catalog.topic_directory import TopicDirectory
-from storage.db.models import Subscription, Topic, UTCDateTime
+from storage.db.models import Subscription, Topic, UTCDateTime, table
 from storage.records import TopicSummary
+
+# Built once, values as parameters: readers follow and browse topics on most updates, and building a
+# statement per request cost more CPU than running it.
+_CHAT = bindparam("chat_id", type_=BigInteger())
+_THREAD = bindparam("thread_id", type_=BigInteger())
+_TOPICS = bindparam("topic_ids", type_=BigInteger(), expanding=True)
+# Through the table (Core): the ORM adds work to each execution, and an ORM insert or delete given
+# parameters would be an ORM bulk one.
+_subscriptions = table(Subscription)
+_OF_DESTINATION = (_subscriptions.c.chat_id == _CHAT, _subscriptions.c.thread_id == _THREAD)
+
+_FOLLOWED = select(_subscriptions.c.topic_id).where(*_OF_DESTINATION)
+
+
+def _subscribe() -> ReturningInsert[int]:
+    topics = table(Topic)
+    already = (
+        select(_subscriptions.c.topic_id)
+        .where(*_OF_DESTINATION, _subscriptions.c.topic_id == topics.c.id)
+        .exists()
+    )
+    # Portable insert-if-missing: SQLite runs one writer at a time; on PostgreSQL a concurrent duplicate
+    # fails on the primary key instead of doubling the row.
+    source = select(_CHAT, _THREAD, topics.c.id, bindparam("now", type_=UTCDateTime())).where(
+        topics.c.id.in_(_TOPICS), ~already
+    )
+    columns = ["chat_id", "thread_id", "topic_id", "created_at"]
+    return insert(_subscriptions).from_select(columns, source).returning(_subscriptions.c.topic_id)
+
+
+_SUBSCRIBE = _subscribe()
+_UNSUBSCRIBE_ALL = delete(_subscriptions).where(*_OF_DESTINATION).returning(_subscriptions.c.topic_id)
+_UNSUBSCRIBE = (
+    delete(_subscriptions)
+    .where(*_OF_DESTINATION, _subscriptions.c.topic_id.in_(_TOPICS))
+    .returning(_subscriptions.c.topic_id)
+)
 
 
 async def followed_topic_ids(session: AsyncSession, chat_id: int, thread_id: int = 0) -> list[int]:
     """The ids of the topics this destination follows (one read of the subscriptions' primary key)."""
-    rows = await session.scalars(
-        select(Subscription.topic_id).where(
-            Subscription.chat_id == chat_id, Subscription.thread_id == thread_id
-        )
-    )
-    return list(rows)
+    return list(await session.scalars(_FOLLOWED, {"chat_id": chat_id, "thread_id": thread_id}))
 
 
 async def subscribe(
@@ -37,31 +70,8 @@ async def subscribe(
     wanted = list(dict.fromkeys(topic_ids))
     if not wanted:
         return []
-    already = (
-        select(Subscription.topic_id)
-        .where(
-            Subscription.chat_id == chat_id,
-            Subscription.thread_id == thread_id,
-            Subscription.topic_id == Topic.id,
-        )
-        .exists()
-    )
-    # Portable insert-if-missing: SQLite runs one writer at a time; on PostgreSQL a concurrent duplicate
-    # fails on the primary key instead of doubling the row.
-    source = select(
-        literal(chat_id, BigInteger()),
-        literal(thread_id, BigInteger()),
-        Topic.id,
-        literal(now, UTCDateTime()),
-    ).where(Topic.id.in_(wanted), ~already)
-    columns = ["chat_id", "thread_id", "topic_id", "created_at"]
-    added = set(
-        (
-            await session.scalars(
-                insert(Subscription).from_select(columns, source).returning(Subscription.topic_id)
-            )
-        ).all()
-    )
+    values = {"chat_id": chat_id, "thread_id": thread_id, "topic_ids": wanted, "now": now}
+    added = set((await session.scalars(_SUBSCRIBE, values)).all())
     return [topic_id for topic_id in wanted if topic_id in added]
 
 
@@ -69,25 +79,30 @@ async def unsubscribe(
     session: AsyncSession, chat_id: int, topic_ids: Sequence[int] | None, thread_id: int = 0
 ) -> list[int]:
     """Stop following the given topics, or all of them for None; returns the ids actually unfollowed."""
-    statement = delete(Subscription).where(
-        Subscription.chat_id == chat_id, Subscription.thread_id == thread_id
-    )
-    if topic_ids is not None:
-        if not topic_ids:
-            return []
-        statement = statement.where(Subscription.topic_id.in_(topic_ids))
-    removed = set((await session.scalars(statement.returning(Subscription.topic_id))).all())
-    order = dict.fromkeys(topic_ids) if topic_ids is not None else sorted(removed)
-    return [topic_id for topic_id in order if topic_id in removed]
+    destination = {"chat_id": chat_id, "thread_id": thread_id}
+    if topic_ids is None:
+        removed = set((await session.scalars(_UNSUBSCRIBE_ALL, destination)).all())
+        return sorted(removed)
+    if not topic_ids:
+        return []
+    removed = set((await session.scalars(_UNSUBSCRIBE, {**destination, "topic_ids": list(topic_ids)})).all())
+    return [topic_id for topic_id in dict.fromkeys(topic_ids) if topic_id in removed]
 
 
 async def toggle_subscription(
     session: AsyncSession, chat_id: int, topic_id: int, now: datetime, thread_id: int = 0
-) -> bool:
-    """Follow the topic if not followed yet, else unfollow it; True when it is followed afterwards."""
-    if await unsubscribe(session, chat_id, [topic_id], thread_id):
-        return False
-    return bool(await subscribe(session, chat_id, [topic_id], now, thread_id))
+) -> tuple[bool, list[int]]:
+    """Follow the topic if not followed yet, else unfollow it: True when it is followed afterwards, and
+    the ids of every topic the destination follows afterwards (what a redrawn /topics page shows).
+
+    Two statements: the destination's subscriptions, then the one change.
+    """
+    followed = await followed_topic_ids(session, chat_id, thread_id)
+    if topic_id in followed:
+        await unsubscribe(session, chat_id, [topic_id], thread_id)
+        return False, [followed_id for followed_id in followed if followed_id != topic_id]
+    added = await subscribe(session, chat_id, [topic_id], now, thread_id)
+    return bool(added), followed + added
 
 
 async def followed_topics(

@@ -33,7 +33,7 @@ async def latest(update: Update, context: NewsContext) -> None:
     count, topic_name = parse_latest(command_argument(update))
     deps = context.deps
     now = deps.clock()
-    async with deps.db.read() as session:
+    async with deps.db.lookups() as session:
         texts = await texts_of(update, context, session)
         if topic_name:
             lookup = (await topic_directory(context, session)).resolve([topic_name])

@@ -36,7 +36,22 @@ def topic_names(argument: str) -> list[str]:
     return [name for name in (part.strip() for part in argument.split(",")) if name]
 
 
-async def topics_page(
+def topics_page(
+    directory: TopicDirectory, followed: list[int], page: int, texts: Texts
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /topics message of a destination that follows ``followed``: header and one page of the keyboard."""
+    choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
+    if not choices and total:
+        page = clamp_page(page, total)
+        choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
+    if not total:
+        return texts.topics_empty, None
+    following = set(followed)
+    marked = [TopicChoice(topic, topic.id in following) for topic in choices]
+    return texts.topics_header.format(followed=len(following)), topics_keyboard(marked, page, total)
+
+
+async def destination_topics_page(
     session: AsyncSession,
     directory: TopicDirectory,
     chat_id: int,
@@ -44,25 +59,18 @@ async def topics_page(
     texts: Texts,
     thread_id: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The /topics message of a destination (chat, forum topic): header and one page of the keyboard."""
+    """One /topics page of a destination (chat, forum topic), reading what it follows."""
     followed = await followed_topic_ids(session, chat_id, thread_id)
-    choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
-    if not choices and total:
-        page = clamp_page(page, total)
-        choices, total = directory.page(followed, page * TOPICS_PER_PAGE, TOPICS_PER_PAGE)
-    if not total:
-        return texts.topics_empty, None
-    marked = [TopicChoice(topic, topic.id in followed) for topic in choices]
-    return texts.topics_header.format(followed=len(followed)), topics_keyboard(marked, page, total)
+    return topics_page(directory, followed, page, texts)
 
 
 async def first_topics_page(
     context: NewsContext, chat_id: int, texts: Texts, thread_id: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The first /topics page, in a read session of its own."""
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         directory = await topic_directory(context, session)
-        return await topics_page(session, directory, chat_id, 0, texts, thread_id)
+        return await destination_topics_page(session, directory, chat_id, 0, texts, thread_id)
 
 
 async def show_topics(update: Update, context: NewsContext) -> None:
@@ -70,10 +78,11 @@ async def show_topics(update: Update, context: NewsContext) -> None:
     if update.effective_chat is None:
         return
     thread = thread_of(update.effective_message)
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
-        text, markup = await topics_page(session, directory, update.effective_chat.id, 0, texts, thread)
+        chat_id = update.effective_chat.id
+        text, markup = await destination_topics_page(session, directory, chat_id, 0, texts, thread)
     await reply(update, text, markup)
 
 
@@ -151,7 +160,7 @@ async def my_topics(update: Update, context: NewsContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         topics = await followed_topics(session, directory, chat.id, thread_of(update.effective_message))
@@ -169,15 +178,18 @@ async def on_toggle(update: Update, context: NewsContext) -> None:
     query, action = tap.query, tap.action
     deps = context.deps
     thread = tap.thread_id
-    # One short write transaction: the directory is in memory, the page reads only this chat's topics.
+    # One short write transaction: the directory is in memory; the chat's row, its subscriptions and the
+    # change are three statements, and the redrawn page needs no fourth.
     async with deps.db.write() as session:
         texts = await texts_of(update, context, session)
         directory = await topic_directory(context, session)
         topic = directory.get(action.topic_id)
         if topic is not None:
             await register_sender(session, update, deps.clock())
-            now_following = await toggle_subscription(session, tap.chat_id, topic.id, deps.clock(), thread)
-            text, markup = await topics_page(session, directory, tap.chat_id, action.page, texts, thread)
+            now_following, followed = await toggle_subscription(
+                session, tap.chat_id, topic.id, deps.clock(), thread
+            )
+            text, markup = topics_page(directory, followed, action.page, texts)
     if topic is None:
         await query.answer(texts.toast_topic_gone)
         return
@@ -193,9 +205,11 @@ async def on_page(update: Update, context: NewsContext) -> None:
         return
     query, action, texts = tap.query, tap.action, await texts_of(update, context)
     await query.answer()
-    async with context.deps.db.read() as session:
+    async with context.deps.db.lookups() as session:
         directory = await topic_directory(context, session)
-        text, markup = await topics_page(session, directory, tap.chat_id, action.page, texts, tap.thread_id)
+        text, markup = await destination_topics_page(
+            session, directory, tap.chat_id, action.page, texts, tap.thread_id
+        )
     await edit_in_place(query, text, markup)
 
 

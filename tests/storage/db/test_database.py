@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db.database import Database, sqlite_path
+from storage.db.database import SQLITE_BUSY_TIMEOUT_MS, Database, sqlite_path
+from storage.db.inline_sqlite import InlineSqliteConnection
 from tests.storage.factories import add_topic
 
 pytestmark = pytest.mark.sqlite_only
@@ -59,6 +62,80 @@ async def test_taking_the_write_lock_waits_on_a_worker_not_on_the_event_loop(db:
     ticker.cancel()
     other.close()
     assert ticks >= 10  # the loop ran all along
+
+
+async def test_a_bulk_writer_waits_for_the_write_lock_on_a_worker(db: Database) -> None:
+    path = sqlite_path(db.url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    asyncio.get_running_loop().call_later(0.3, other.rollback)
+    async with db.write_bulk() as session:
+        await add_topic(session, "Space")
+    ticker.cancel()
+    other.close()
+    assert ticks >= 10
+
+
+async def test_a_bulk_read_hands_the_worker_only_its_statement_its_rows_and_the_rollback(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening and closing cursors and a plain BEGIN do no work: they run in place (each hand-off to the
+    worker thread costs more CPU than they do)."""
+    handed: list[str] = []
+    original = InlineSqliteConnection._on_worker
+
+    async def recording(self: InlineSqliteConnection, fn: Callable[..., Any], *args: Any) -> Any:
+        handed.append(fn.__name__)
+        return await original(self, fn, *args)
+
+    async with db.read_bulk() as session:  # the pool opens its connection first
+        await session.execute(text("SELECT 1"))
+    monkeypatch.setattr(InlineSqliteConnection, "_on_worker", recording)
+    async with db.read_bulk() as session:
+        assert (await session.execute(text("SELECT 2"))).scalar() == 2
+    assert sorted(handed) == ["execute", "fetchall", "rollback"]
+
+
+async def test_a_write_hands_the_worker_only_its_commit_while_no_other_process_writes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[str] = []
+    original = InlineSqliteConnection._on_worker
+
+    async def recording(self: InlineSqliteConnection, fn: Callable[..., Any], *args: Any) -> Any:
+        handed.append(" ".join([fn.__name__, *(a for a in args[:1] if isinstance(a, str))]))
+        return await original(self, fn, *args)
+
+    async with db.write() as session:  # the pool opens its connection first
+        await add_topic(session, "AI")
+    monkeypatch.setattr(InlineSqliteConnection, "_on_worker", recording)
+    async with db.write() as session:
+        await add_topic(session, "Space")
+    assert handed == ["commit"]
+    path = sqlite_path(db.url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.1, other.rollback)
+    handed.clear()
+    async with db.write() as session:
+        await add_topic(session, "Climate")
+    other.close()
+    assert handed == ["execute BEGIN IMMEDIATE", "commit"]
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT count(*) FROM topics")) == 3
+    async with db.write() as session:  # the connection waits for other writers as before
+        assert await session.scalar(text("PRAGMA busy_timeout")) == SQLITE_BUSY_TIMEOUT_MS
 
 
 async def test_in_place_reads_see_committed_writes_and_keep_their_snapshot(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 
 import pytest
@@ -251,8 +252,25 @@ async def test_toggle_subscription(db: Database) -> None:
     ids = await seed_named_topics(db)
     async with db.write() as session:
         await add_chat(session, 1)
-        assert await toggle_subscription(session, 1, ids["Space"], NOW) is True
+        assert await toggle_subscription(session, 1, ids["Space"], NOW) == (True, [ids["Space"]])
         assert [t.id for t in await mine(session, 1)] == [ids["Space"]]
-        assert await toggle_subscription(session, 1, ids["Space"], NOW) is False
+        assert await toggle_subscription(session, 1, ids["Space"], NOW) == (False, [])
         assert await mine(session, 1) == []
-        assert await toggle_subscription(session, 1, 999, NOW) is False
+        assert await toggle_subscription(session, 1, 999, NOW) == (False, [])
+
+
+async def test_toggle_subscription_returns_what_the_destination_follows_afterwards(db: Database) -> None:
+    ids = await seed_named_topics(db)
+    topics = [*ids.values(), 999]
+    rng = random.Random(7)
+    async with db.write() as session:
+        await add_chat(session, 1)
+        await add_chat(session, 2)
+        await add_subscription(session, 2, ids["Space"])
+        for _ in range(40):
+            topic, thread = rng.choice(topics), rng.choice([0, 5])
+            following, followed = await toggle_subscription(session, 1, topic, NOW, thread)
+            assert sorted(followed) == sorted(await followed_topic_ids(session, 1, thread))
+            assert following == (topic in followed)
+            assert len(followed) == len(set(followed))
+        assert await followed_topic_ids(session, 2) == [ids["Space"]]
