@@ -99,7 +99,6 @@ class Pacer:
         self.capped = SendWindow(1, 1.0, clock)
         self.capped.on_change = self._notify
         self.latency = Latency()  # widens the group windows, which count from departure
-        self.on_rate_limited: Callable[[float], None] | None = None  # told each new 429 event's pause
         self._chats: OrderedDict[int | str, SlidingWindow | TokenBucket] = OrderedDict()
         self._replies_waiting = 0
         self._pushes_waiting = 0
@@ -121,14 +120,12 @@ class Pacer:
         """Telegram answered 429: everything waits ``retry_after``, then goes slower for a while."""
         # The rate that drew it: sends answered within the last second, and those still out (this one too).
         attempted = self.overall.recent() + self.overall.in_flight
-        if self.adaptive.rate_limited(retry_after, attempted):
+        if self.adaptive.rate_limited(retry_after, attempted):  # the other processes read it at their beat
             log.warning(
                 "429 from Telegram: every send waits %.1f s, then at most %.0f a second for a while",
                 retry_after,
                 self.adaptive.rate,
             )
-            if self.on_rate_limited is not None:
-                self.on_rate_limited(retry_after)
 
     @property
     def pushing(self) -> bool:
