@@ -69,9 +69,14 @@ def share_of(
         extra = left / len(needs) if me in needs else 0.0
     pushes = IDLE_PUSHES if me in idle else 0.0
     sends = needs.get(me, 0.0) + extra + pushes
-    if push_cap is not None:
-        push_cap = push_cap / len(counted) if me in counted else min(push_cap, pushes)
-    return Share(max(IDLE_PUSHES, sends), push_cap)
+    cap = (
+        None
+        if push_cap is None
+        else push_cap / max(1, len(counted))
+        if me in counted
+        else min(push_cap, pushes)
+    )
+    return Share(max(IDLE_PUSHES, sends), cap)
 
 
 class SharedBudget:
@@ -96,6 +101,7 @@ class SharedBudget:
         self.push_cap = push_cap
         self.clock = clock
         self.outages = outages
+        self.share = Share(self.budget, push_cap)
         self.processes = 1
         self._pushing_since: datetime | None = None
         self._task: asyncio.Task[None] | None = None
@@ -149,6 +155,7 @@ class SharedBudget:
         if len(rows) != self.processes:
             log.info("send budget: %d process(es) share %.0f sends a second", len(rows), self.budget)
             self.processes = len(rows)
+        self.share = share
         self.pacer.set_share(share.sends, share.pushes)
         for other in rows:
             if other.process_id != self.id and other.paused_until is not None and other.paused_until > now:

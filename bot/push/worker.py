@@ -233,10 +233,9 @@ class DeliveryWorker:
     async def _group(self, size: int, skipped: list[Head]) -> list[Head]:
         """The next rows to send from the backlog, at most ``size``; digests start on their own."""
         group: list[Head] = []
-        taken: set[Destination] = set()
         while self._backlog and len(group) < size:
             head = self._backlog.popleft()
-            if head.destination in self._busy or head.destination in taken:
+            if head.destination in self._busy or any(head.destination == h.destination for h in group):
                 continue
             if head.waiting > self.settings.digest_threshold or head.held:
                 self._spawn(head.destination, self._send_digest(head.destination))
@@ -252,7 +251,6 @@ class DeliveryWorker:
             if needs_upload:
                 self._first_photos.add(article.id)
             group.append(head)
-            taken.add(head.destination)
         return group
 
     async def _last_check(self, heads: list[Head]) -> list[tuple[Head, Check]]:
@@ -305,7 +303,7 @@ class DeliveryWorker:
         except Exception:
             log.exception("push of article %d to chat %d failed", head.article_id, head.chat_id)
         finally:
-            slot.cancel()  # nothing was sent (no article, an error before the call); a no-op once done
+            slot.done()
             self._first_photos.discard(head.article_id)
 
     async def _send_digest(self, destination: Destination) -> None:
