@@ -39,6 +39,8 @@ class InlineSqliteConnection(aiosqlite.Connection):
         self._queued_lock = threading.Lock()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._connection is not None and _is_close(fn, self._connection):
+            fn = functools.partial(close_rolling_back, self._connection)
         if not self._queued and _takes_write_lock(args) and self._running and self._connection:
             taken, result = self._take_write_lock_now(fn, *args, **kwargs)
             if taken:
@@ -48,6 +50,13 @@ class InlineSqliteConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+    def stop(self) -> Any:
+        """aiosqlite's stop (SQLAlchemy's forced close of a connection it gave up on), rolling back first."""
+        connection = self._connection
+        if connection is not None:
+            self._tx.put_nowait((None, functools.partial(close_rolling_back, connection)))
+        return super().stop()
 
     def _take_write_lock_now(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
         """``BEGIN IMMEDIATE`` in place, without waiting: (True, its result) when it took the write lock,
@@ -107,6 +116,24 @@ class BulkSqliteConnection(InlineSqliteConnection):
         if isinstance(owner, sqlite3.Cursor):
             return not (name == "close" or (name == "execute" and args[:1] == ("BEGIN",)))
         return True
+
+
+def close_rolling_back(connection: sqlite3.Connection) -> None:
+    """Close, rolling back any transaction first. sqlite3's ``close()`` while a cursor of the connection is
+    still alive (one a cancelled task never finished) only makes the handle a zombie (``sqlite3_close_v2``):
+    its transaction, and with it the write lock, then lasts until that cursor is collected, and every other
+    writer fails with "database is locked". A rollback ends the transaction whatever cursors remain."""
+    try:
+        if connection.in_transaction:
+            connection.rollback()
+    except sqlite3.ProgrammingError:  # already closed
+        return
+    finally:
+        connection.close()
+
+
+def _is_close(fn: Callable[..., Any], connection: sqlite3.Connection) -> bool:
+    return getattr(fn, "__self__", None) is connection and getattr(fn, "__name__", None) == "close"
 
 
 def _takes_write_lock(args: tuple[Any, ...]) -> bool:
