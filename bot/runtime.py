@@ -17,10 +17,11 @@ from typing import Literal
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application, publish_menu
+from bot.app import ALLOWED_UPDATES, all_commands, build_application
 from bot.chat.context import BotDeps, Clock
 from bot.chat.flood import FloodGate
 from bot.chat.group_admins import GroupAdmins
+from bot.chat.profile import ProfilePublisher, wanted_profiles
 from bot.ops.alerts import OperatorAlerts
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings
@@ -192,6 +193,10 @@ class BotRuntime:
         self.fleet.outages = self.outages
         self.pushes.worker.on_blocked = self.channels.send_refused
         self.channels.alert = self.alerts.channel_problem
+        # The description, short description and command menu Telegram shows, in every language.
+        self.profile = ProfilePublisher(
+            self.application.bot, wanted_profiles(all_commands(), settings.profile)
+        )
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False
@@ -290,7 +295,7 @@ class BotRuntime:
         if self.serves_updates:
             alert_hold(report, self.alerts)  # the start-up sync's, now that the bot can send
             await self._refresh_channels()
-            await publish_menu(self.application)
+            await self.profile.start()
             if self.mode == "polling":
                 updater = self.application.updater
                 assert updater is not None
@@ -344,6 +349,7 @@ class BotRuntime:
             await self.budget.stop()
         await self.outages.close()
         await self.alerts.close()
+        await self.profile.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
