@@ -141,7 +141,7 @@ async def drained(runtime: BotRuntime, clock: Clock) -> None:
             pending = await session.scalar(
                 select(func.count()).where(Delivery.status == "pending", Delivery.due_at <= now)
             )
-        if not jobs and not pending and runtime.worker.in_flight == 0:
+        if not jobs and not pending and runtime.pushes.worker.in_flight == 0:
             return
         await asyncio.sleep(0.02)
 
@@ -232,10 +232,12 @@ async def simulate(args: argparse.Namespace, url: str, database_url: str, conten
             assert len(report.new_article_ids) == args.articles, report.summary_line()
             for step in range(1, args.steps + 1):
                 clock.jump_to(START + day * DAY + step * DAY / args.steps)
-                runtime.worker.wake()
+                runtime.pushes.worker.wake()
                 await drained(runtime, clock)
             pruning = time.monotonic()
-            pruned = (await runtime.retention.prune_once()).deliveries if runtime.retention else 0
+            pruned = (
+                (await runtime.pushes.retention.prune_once()).deliveries if runtime.pushes.retention else 0
+            )
             prune_ms = 1000 * (time.monotonic() - pruning)
             if not runtime.db.is_sqlite:
                 await vacuum(runtime.db)

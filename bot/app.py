@@ -1,4 +1,4 @@
-"""Application wiring: the PTB ``Application``, its handlers in one documented order, the command menu.
+"""Application wiring: the PTB ``Application`` and its handlers in one documented order.
 
 Handler groups, in the order PTB consults them:
   -4  metrics: every update is counted;
@@ -12,9 +12,8 @@ Handler groups, in the order PTB consults them:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -36,8 +35,6 @@ from bot.chat.replies import reply
 from bot.push import buttons as push_buttons
 from bot.telegram.pacing import PacingRateLimiter
 from bot.telegram.transport import AiohttpRequest
-from bot.texts.en import ENGLISH, Texts
-from bot.texts.registry import LANGUAGES, texts_for
 from storage.db.outages import is_outage
 
 log = logging.getLogger(__name__)
@@ -63,10 +60,6 @@ def all_commands() -> list[Command]:
 
 def start_command() -> Command:
     return Command("start", "welcome and topic picker", start.start, for_everyone=True)
-
-
-def menu(commands: Sequence[Command], texts: Texts = ENGLISH) -> list[BotCommand]:
-    return [BotCommand(c.name, texts.describe(c.name, c.description)) for c in commands if not c.admin_only]
 
 
 async def flood_guard(update: Update, context: NewsContext) -> None:
@@ -177,13 +170,3 @@ def build_application(
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(log_error)
     return application
-
-
-async def publish_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu Telegram shows next to the text field: English by default, and each other
-    catalogue's for readers whose Telegram is set to that language (Telegram picks by language_code)."""
-    commands = all_commands()
-    await application.bot.set_my_commands(menu(commands))
-    for language in LANGUAGES:
-        if language != "en":
-            await application.bot.set_my_commands(menu(commands, texts_for(language)), language_code=language)

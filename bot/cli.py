@@ -276,7 +276,7 @@ def writable_paths(settings: Settings) -> list[str]:
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime import run_bot
+    from bot.process import run_bot
 
     problems = []
     try:

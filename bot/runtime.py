@@ -7,10 +7,8 @@ the operator runs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,10 +17,11 @@ from typing import Literal
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application, publish_menu
+from bot.app import ALLOWED_UPDATES, all_commands, build_application
 from bot.chat.context import BotDeps, Clock
 from bot.chat.flood import FloodGate
 from bot.chat.group_admins import GroupAdmins
+from bot.chat.profile import ProfilePublisher, wanted_profiles
 from bot.ops.alerts import OperatorAlerts
 from bot.ops.channels import ChannelDirectory
 from bot.ops.config import ConfigError, Settings
@@ -32,11 +31,8 @@ from bot.ops.schema_check import prepare_schema
 from bot.ops.sync_reports import alert_hold, alert_rejected, log_report
 from bot.ops.watcher import ContentWatcher
 from bot.push.budget import SharedBudget
-from bot.push.corrections import CorrectionSettings, CorrectionWorker
-from bot.push.messenger import TelegramMessenger
-from bot.push.retention import RetentionWorker
-from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
-from bot.push.worker import DeliverySettings, DeliveryWorker
+from bot.push.senders import FleetSettings, SenderFleet
+from bot.push.service import PushService
 from bot.telegram.pacing import Pacer
 from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
 from bot.web import (
@@ -70,7 +66,7 @@ def utc_now() -> datetime:
 
 
 class BotRuntime:
-    """Database, content sync and watcher, the push worker, the web server, and the PTB application."""
+    """Database, content sync and watcher, the push loops, the web server, and the PTB application."""
 
     def __init__(
         self,
@@ -174,19 +170,11 @@ class BotRuntime:
             clock=clock,
             outages=self.outages,
         )
-        self.worker = DeliveryWorker(
+        self.pushes = PushService(
+            settings,
             self.db,
-            TelegramMessenger(self.application.bot, paid_broadcast=settings.push_paid_broadcast),
+            self.application.bot,
             pacer,
-            DeliverySettings(
-                concurrency=settings.push_concurrency,
-                digest_threshold=settings.digest_threshold,
-                max_attempts=settings.push_max_attempts,
-                backoff_base=settings.push_backoff_base,
-                backoff_cap=settings.push_backoff_cap,
-                poll_seconds=settings.push_poll_seconds,
-                max_age=settings.push_max_age,
-            ),
             clock=clock,
             metrics=self.metrics,
             fleet=self.fleet,
@@ -200,39 +188,15 @@ class BotRuntime:
             failure_spike=settings.alert_failure_spike,
             clock=monotonic,
         )
-        self.worker.on_failed = self.alerts.send_failed
+        self.pushes.worker.on_failed = self.alerts.send_failed
         self.outages.on_alert = self.alerts.database
         self.fleet.outages = self.outages
-        self.worker.on_blocked = self.channels.send_refused
+        self.pushes.worker.on_blocked = self.channels.send_refused
         self.channels.alert = self.alerts.channel_problem
-        self.corrections = (
-            CorrectionWorker(
-                self.db,
-                TelegramMessenger(self.application.bot),
-                pacer,
-                self.worker.articles,
-                CorrectionSettings.from_settings(settings),
-                clock=clock,
-            )
-            if settings.corrections
-            else None
+        # The description, short description and command menu Telegram shows, in every language.
+        self.profile = ProfilePublisher(
+            self.application.bot, wanted_profiles(all_commands(), settings.profile)
         )
-        if self.corrections is not None:
-            self.corrections.outages = self.outages
-        # The sending process keeps the ledger and the store bounded (RETENTION_DAYS, ARTICLE_RETENTION_DAYS).
-        self.retention = (
-            RetentionWorker(
-                self.db,
-                settings.retention,
-                articles=settings.article_retention,
-                clock=clock,
-                metrics=self.metrics,
-            )
-            if settings.retention is not None or settings.article_retention is not None
-            else None
-        )
-        if self.retention is not None:
-            self.retention.outages = self.outages
         self.webhook_secret = settings.webhook_secret or derive_webhook_secret(token)
         self.web: web.AppRunner | None = None
         self._joined = False
@@ -255,7 +219,7 @@ class BotRuntime:
         alert_rejected(report, self.alerts)
         alert_hold(report, self.alerts)
         if report.new_article_ids:
-            self.worker.wake()
+            self.pushes.worker.wake()
         await self._refresh_channels()
 
     async def _refresh_channels(self) -> None:
@@ -285,7 +249,7 @@ class BotRuntime:
         health = health_from_runtime(
             self.db,
             watcher=self.watcher if self.serves_updates else None,
-            worker=self.worker if self.sends_pushes else None,
+            worker=self.pushes.worker if self.sends_pushes else None,
             poller=self.polling if self.serves_updates and self.mode == "polling" else None,
             clock=self.clock,
             stall_after=timedelta(seconds=settings.health_stall_seconds),
@@ -331,7 +295,7 @@ class BotRuntime:
         if self.serves_updates:
             alert_hold(report, self.alerts)  # the start-up sync's, now that the bot can send
             await self._refresh_channels()
-            await publish_menu(self.application)
+            await self.profile.start()
             if self.mode == "polling":
                 updater = self.application.updater
                 assert updater is not None
@@ -342,11 +306,7 @@ class BotRuntime:
                 )
             await self.application.start()
         if self.sends_pushes:
-            self.worker.start()
-            if self.corrections is not None:
-                self.corrections.start()
-            if self.retention is not None:
-                self.retention.start()
+            self.pushes.start()
         if self.serves_updates:
             await self.watcher.start()
         # A sender serves health and metrics only on SENDER_PORT: several may share one host.
@@ -382,56 +342,16 @@ class BotRuntime:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-        stopping = [self.worker.stop(grace)]
-        if self.corrections is not None:
-            stopping.append(self.corrections.stop(grace))
-        if self.retention is not None:
-            stopping.append(self.retention.stop())
-        await asyncio.gather(*stopping)
+        await self.pushes.stop(grace)
         if self._joined:
             await self.fleet.leave()
         if self._budgeted:
             await self.budget.stop()
         await self.outages.close()
         await self.alerts.close()
+        await self.profile.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
         await self.db.close()
         log.info("bot stopped")
-
-
-async def run_bot(
-    settings: Settings, *, mode: Mode | None = None, role: Role = "all", push_existing: bool = False
-) -> int:
-    """Run until SIGINT or SIGTERM (exit status 0), or until another process turns out to poll (3).
-
-    A second sender on SQLite is refused at start (exit status 2, the reason on one line).
-    """
-    runtime = BotRuntime(settings, mode=mode, role=role)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, runtime.stopping.set)
-    # Start-up may wait for an unavailable database; a signal meanwhile ends the wait.
-    starting = asyncio.create_task(runtime.start(push_existing=push_existing))
-    stopped = asyncio.create_task(runtime.stopping.wait())
-    await asyncio.wait((starting, stopped), return_when=asyncio.FIRST_COMPLETED)
-    stopped.cancel()
-    if not starting.done():
-        starting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await starting
-        await runtime.stop()
-        return runtime.exit_status
-    try:
-        starting.result()
-    except SingleSenderError as refused:
-        log.error("%s", refused)
-        await runtime.stop()
-        return 2
-    try:
-        await runtime.stopping.wait()
-        log.info("stopping: finishing in-flight sends (at most %.0f s)", STOP_GRACE_SECONDS)
-    finally:
-        await runtime.stop()
-    return runtime.exit_status

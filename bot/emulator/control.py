@@ -205,7 +205,12 @@ class _Routes:
 
     async def get_bot(self, request: web.Request) -> dict[str, Any]:
         state = self.emulator.state
-        return {"user": state.bot_user(), "privacy_mode": state.privacy_mode}
+        return {
+            "user": state.bot_user(),
+            "privacy_mode": state.privacy_mode,
+            "descriptions": dict(state.descriptions),
+            "short_descriptions": dict(state.short_descriptions),
+        }
 
     async def set_bot(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)

@@ -1,4 +1,4 @@
-"""The bot's own profile: getMe, the command menu, and close/logOut."""
+"""The bot's own profile: getMe, the command menu, its descriptions, and close/logOut."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from bot.emulator.state import EmulatorState
 COMMAND_LIMIT = 100
 COMMAND_NAME_LIMIT = 32
 DESCRIPTION_LIMIT = 256
+# setMyDescription and setMyShortDescription: "0-512 characters", "0-120 characters" (Bot API).
+BOT_DESCRIPTION_LIMIT = 512
+BOT_SHORT_DESCRIPTION_LIMIT = 120
 _COMMAND = re.compile(r"^[a-z0-9_]+$")
 _LANGUAGE = re.compile(r"^([a-z]{2})?$")
 _SCOPES = frozenset(
@@ -35,6 +38,10 @@ def handlers() -> dict[str, Handler]:
         "setMyCommands": set_my_commands,
         "getMyCommands": get_my_commands,
         "deleteMyCommands": delete_my_commands,
+        "setMyDescription": set_my_description,
+        "getMyDescription": get_my_description,
+        "setMyShortDescription": set_my_short_description,
+        "getMyShortDescription": get_my_short_description,
         "close": close,
         "logOut": log_out,
     }
@@ -81,6 +88,28 @@ async def delete_my_commands(call: Call) -> bool:
     return True
 
 
+async def set_my_description(call: Call) -> bool:
+    """setMyDescription: the empty chat's text for one language; "" removes that language's own."""
+    _set_text(call, call.state.descriptions, "description", BOT_DESCRIPTION_LIMIT)
+    return True
+
+
+async def get_my_description(call: Call) -> dict[str, str]:
+    """getMyDescription for exactly the given language ("" when it has none of its own)."""
+    return {"description": call.state.descriptions.get(_language(call), "")}
+
+
+async def set_my_short_description(call: Call) -> bool:
+    """setMyShortDescription: the profile page's and shared link's text for one language."""
+    _set_text(call, call.state.short_descriptions, "short_description", BOT_SHORT_DESCRIPTION_LIMIT)
+    return True
+
+
+async def get_my_short_description(call: Call) -> dict[str, str]:
+    """getMyShortDescription for exactly the given language."""
+    return {"short_description": call.state.short_descriptions.get(_language(call), "")}
+
+
 async def close(call: Call) -> bool:
     """close: the bot instance shuts down; nothing to do for an emulator."""
     return True
@@ -124,10 +153,25 @@ def _scope_key(call: Call) -> tuple[str, str]:
         raise bad_request("can't parse BotCommandScope: Unsupported type specified")
     if kind.startswith("chat"):
         _scope_chat(call.state, scope)
+    return json.dumps(scope, sort_keys=True), _language(call)
+
+
+def _set_text(call: Call, texts: dict[str, str], name: str, limit: int) -> None:
+    language = _language(call)
+    text = str(call.params.get(name, ""))
+    if len(text) > limit:
+        raise bad_request(f"{name} length must not exceed {limit}")
+    if text:
+        texts[language] = text
+    else:
+        texts.pop(language, None)
+
+
+def _language(call: Call) -> str:
     language = str(call.params.get("language_code", ""))
     if not _LANGUAGE.match(language):
         raise bad_request("invalid language code specified")
-    return json.dumps(scope, sort_keys=True), language
+    return language
 
 
 def _scope_chat(state: EmulatorState, scope: dict[str, Any]) -> None:

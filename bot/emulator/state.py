@@ -234,6 +234,9 @@ class EmulatorState:
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_KINDS
         self.callbacks: dict[str, CallbackRecord] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        # The bot's description and short description by language code ("" for every other language).
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.webhook: WebhookConfig | None = None
         self.calls: list[CallRecord] = []
         self.violations: list[Violation] = []

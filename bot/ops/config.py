@@ -19,6 +19,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Telegram's ceiling for messages sent with ``allow_paid_broadcast`` (0.1 Star each beyond the free rate).
 PAID_BROADCAST_PER_SECOND = 1000
+# The bot profile's texts an operator may set, and Telegram's limit for each (setMyDescription …).
+BOT_DESCRIPTION_LIMIT = 512
+BOT_SHORT_DESCRIPTION_LIMIT = 120
+_PROFILE_VARIABLE = re.compile(r"(BOT_DESCRIPTION|BOT_SHORT_DESCRIPTION)(?:_([A-Z]{2}))?")
 
 
 class ConfigError(ValueError):
@@ -27,6 +31,52 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileTexts:
+    """The operator's own profile texts: ``BOT_DESCRIPTION`` and ``BOT_SHORT_DESCRIPTION`` for every reader,
+    ``BOT_DESCRIPTION_DE`` (any two-letter language code) for readers whose Telegram is in that language."""
+
+    descriptions: tuple[tuple[str, str], ...] = ()  # (language code, "" for every reader; text)
+    short_descriptions: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The language codes given a text of their own."""
+        return frozenset(code for code, _ in (*self.descriptions, *self.short_descriptions) if code)
+
+    def description(self, language: str) -> str | None:
+        """The operator's description for readers of ``language`` ("": every reader), if there is one."""
+        return dict(self.descriptions).get(language)
+
+    def short_description(self, language: str) -> str | None:
+        """The operator's short description for readers of ``language``, if there is one."""
+        return dict(self.short_descriptions).get(language)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], problems: list[str]) -> ProfileTexts:
+        """Every BOT_DESCRIPTION… and BOT_SHORT_DESCRIPTION… variable; a problem for each bad one."""
+        descriptions: list[tuple[str, str]] = []
+        short_descriptions: list[tuple[str, str]] = []
+        for variable, value in sorted(env.items()):
+            match = _PROFILE_VARIABLE.fullmatch(variable)
+            if match is None:
+                if variable.startswith(("BOT_DESCRIPTION_", "BOT_SHORT_DESCRIPTION_")):
+                    problems.append(
+                        f"{variable}: the suffix must be a two-letter language code, as in BOT_DESCRIPTION_DE"
+                    )
+                continue
+            short = match.group(1) == "BOT_SHORT_DESCRIPTION"
+            limit = BOT_SHORT_DESCRIPTION_LIMIT if short else BOT_DESCRIPTION_LIMIT
+            if len(value) > limit:
+                problems.append(
+                    f"{variable}: at most {limit} characters (Telegram's limit), got {len(value)}"
+                )
+            elif value:
+                chosen = short_descriptions if short else descriptions
+                chosen.append(((match.group(2) or "").lower(), value))
+        return cls(tuple(descriptions), tuple(short_descriptions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +132,7 @@ class Settings:
     database_busy_seconds: float = 10.0  # SQLite: how long a write waits for another process's lock
     database_retry_max_seconds: float = 10.0  # the cap of the backoff while the database is unavailable
     database_alert_seconds: float = 60.0  # an outage longer than this is told to the operators
+    profile: ProfileTexts = ProfileTexts()  # BOT_DESCRIPTION, BOT_SHORT_DESCRIPTION (bot/chat/profile.py)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -218,6 +269,7 @@ class Settings:
             database_busy_seconds=number("DATABASE_BUSY_SECONDS", 10.0, minimum=0),
             database_retry_max_seconds=number("DATABASE_RETRY_MAX_SECONDS", 10.0, minimum=0.01),
             database_alert_seconds=number("DATABASE_ALERT_SECONDS", 60.0, minimum=0),
+            profile=ProfileTexts.from_env(env, problems),
         )
         if settings.push_rate is None:
             pass

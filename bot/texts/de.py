@@ -224,4 +224,15 @@ GERMAN = Texts(
     # Groups (bot/chat/handlers/groups.py).
     group_admins_only="Nur die Admins dieser Gruppe können ihre Themen und Einstellungen ändern.",
     toast_group_admins_only="Das können nur die Admins der Gruppe.",
+    # Bot profile (bot/chat/profile.py).
+    bot_description=(
+        "📰 News Bot schickt dir die Nachrichten der Themen, die du wählst, sobald sie erscheinen.\n\n"
+        "• Themen mit einem Tipp folgen; jeder neue Artikel kommt als kurze Karte mit seinem Link.\n"
+        "• /latest und /search finden Artikel jederzeit.\n"
+        "• Ruhezeiten, tägliche Zusammenfassung, Stichwortfilter und deine Zeitzone: du bestimmst, "
+        "wann Nachrichten kommen.\n"
+        "• Funktioniert auch in Gruppen und Kanälen.\n\n"
+        "Tippe auf Starten, um deine ersten Themen zu wählen."
+    ),
+    bot_short_description=("Die Nachrichten deiner Themen, sobald sie erscheinen. Folgen mit einem Tipp."),
 )

@@ -216,6 +216,20 @@ class Texts:
     group_admins_only: str = "Only this group's admins can change its topics and settings."
     toast_group_admins_only: str = "Only the group's admins can do that."
 
+    # Bot profile (bot/chat/profile.py), plain text: the description fills the empty chat before /start
+    # (at most 512 characters), the short description the profile page and a shared link (at most 120).
+    bot_description: str = (
+        "📰 News Bot sends you the news of the topics you choose, as soon as it is published.\n\n"
+        "• Follow topics with one tap; each new article arrives as a short card with its link.\n"
+        "• /latest and /search find articles at any time.\n"
+        "• Quiet hours, a daily digest, keyword filters and your time zone: you decide when news comes.\n"
+        "• Works in groups and channels too.\n\n"
+        "Tap Start to pick your first topics."
+    )
+    bot_short_description: str = (
+        "The news of the topics you follow, as soon as it is published. Follow with one tap."
+    )
+
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""
         return dict(self.command_descriptions).get(command, description)

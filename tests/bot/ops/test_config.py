@@ -149,3 +149,37 @@ def test_token_checks() -> None:
         Settings(telegram_bot_token="123:short").require_token()
     token = "123456:" + "a" * 35
     assert Settings(telegram_bot_token=token).require_token() == token
+
+
+def test_profile_texts_for_every_reader_and_per_language() -> None:
+    profile = Settings.from_env(
+        {
+            "BOT_DESCRIPTION": "Our company's news.",
+            "BOT_DESCRIPTION_DE": "Die Nachrichten unserer Firma.",
+            "BOT_SHORT_DESCRIPTION_FR": "Nos nouvelles.",
+            "BOT_SHORT_DESCRIPTION": "",  # empty: not set
+        }
+    ).profile
+    assert profile.description("") == "Our company's news."
+    assert profile.description("de") == "Die Nachrichten unserer Firma."
+    assert (profile.description("fr"), profile.short_description("fr")) == (None, "Nos nouvelles.")
+    assert profile.short_description("") is None
+    assert profile.languages == frozenset({"de", "fr"})
+    assert Settings.from_env({}).profile.languages == frozenset()
+
+
+def test_profile_texts_over_telegrams_limits_or_with_a_bad_suffix_name_the_variable() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(
+            {
+                "BOT_DESCRIPTION": "x" * 513,
+                "BOT_SHORT_DESCRIPTION_DE": "x" * 121,
+                "BOT_SHORT_DESCRIPTION": "x" * 120,
+                "BOT_DESCRIPTION_GERMAN": "Nachrichten",
+            }
+        )
+    assert raised.value.problems == [
+        "BOT_DESCRIPTION: at most 512 characters (Telegram's limit), got 513",
+        "BOT_DESCRIPTION_GERMAN: the suffix must be a two-letter language code, as in BOT_DESCRIPTION_DE",
+        "BOT_SHORT_DESCRIPTION_DE: at most 120 characters (Telegram's limit), got 121",
+    ]

@@ -140,7 +140,7 @@ async def test_with_retention_days_0_the_ledger_is_kept(
 ) -> None:
     setup = await start_pushes(emulator, tmp_path, database_url, clock, retention_days=0)
     try:
-        assert setup.runtime.retention is None
+        assert setup.runtime.pushes.retention is None
         await setup.follow(5002, "AI")
         setup.drop("old.md", published=published(1), **OLD_NEWS)
         await setup.wait_pushes({5002: 1})

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import all_commands, menu
+from bot.app import all_commands
 from bot.chat.keyboards import settings_keyboard
+from bot.chat.profile import menu
 from bot.chat.render import relative_age, stats_text
 from bot.emulator.html import parse_html
 from bot.push.render import push_date, render_digest, render_muted, render_push
