@@ -32,13 +32,8 @@ async def turn_away(update: Update, context: NewsContext) -> None:
     key = visitor.key
     due = key is not None and deps.refusals.due(key, deps.clock().date())
     if due:
-        log.info(
-            "private deployment: refused chat %s (user %s, @%s); ALLOWED_CHATS or ALLOWED_USERNAMES would "
-            "let it in",
-            visitor.chat_id,
-            visitor.user_id,
-            visitor.chat_username or visitor.user_username or "-",
-        )
+        # The id only, as the refusal itself tells the outsider: what an operator adds to let them in.
+        log.info("private deployment: refused chat %s (not in ALLOWED_CHATS or ALLOWED_USERNAMES)", key)
     # The outsider's own Telegram language: no stored choice is read, nothing about them is kept.
     texts = chosen_texts(update, None)
     if update.inline_query is not None:

@@ -3,6 +3,7 @@ listed users (by id or username), listed groups and operators are served as ever
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -82,7 +83,16 @@ async def answered_tap(reader: Chat, message: SentMessage) -> CallbackRecord:
     return await reader.emulator.wait_for(answered, timeout=WAIT)  # type: ignore[no-any-return]
 
 
-async def test_an_outsider_hears_one_refusal_a_day_and_leaves_no_row(private: Harness, clock: Clock) -> None:
+def refusal_lines(caplog: pytest.LogCaptureFixture, chat_id: int) -> int:
+    return sum(
+        1 for r in caplog.records if r.getMessage().startswith(f"private deployment: refused chat {chat_id} ")
+    )
+
+
+async def test_an_outsider_hears_one_refusal_a_day_and_leaves_no_row(
+    private: Harness, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.chat.handlers.access")
     outsider = private.chat(OUTSIDER)
     (refusal,) = await outsider.say("/start")
     assert refusal.body == REFUSAL.format(chat_id=OUTSIDER)
@@ -95,6 +105,7 @@ async def test_an_outsider_hears_one_refusal_a_day_and_leaves_no_row(private: Ha
     assert outsider.sent() == [refusal]
     assert await traces(private, OUTSIDER) == {}
     assert await chats_stored(private) == 0
+    assert refusal_lines(caplog, OUTSIDER) == 1  # the operator learns the id to add, once
 
     clock.jump_to(NOW + timedelta(days=1))
     (again,) = await outsider.say("/topics")
