@@ -21,7 +21,7 @@ from storage.catalog.topic_directory import TopicDirectory
 from storage.db.models import Chat as ChatRow
 from storage.db.models import Subscription, Topic
 from storage.records import TopicSummary
-from tests.bot.conftest import NOW, Chat, Harness, buttons, settings_for, write_catalogue
+from tests.bot.conftest import NOW, Chat, Harness, buttons, refused, settings_for, write_catalogue
 from tests.bot.group_chats import Group
 
 BOT = "newsbot_test_bot"
@@ -184,6 +184,7 @@ async def test_a_link_opens_the_keyboard_on_its_topics_page(
     finally:
         await runtime.stop()
     assert emulator.violations == []
+    assert refused(emulator) == []
 
 
 def summary(topic_id: int, name: str) -> TopicSummary:
