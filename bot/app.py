@@ -1,8 +1,10 @@
 """Application wiring: the PTB ``Application`` and its handlers in one documented order.
 
 Handler groups, in the order PTB consults them:
-  -4  metrics: every update is counted;
-  -3  addressing: commands for another bot, and in groups anything but our commands, go no further;
+  -5  metrics: every update is counted;
+  -4  addressing: commands for another bot, and in groups anything but our commands, go no further;
+  -3  access: in a private deployment (ALLOWED_CHATS, ALLOWED_USERNAMES) outsiders get one refusal a day and
+      go no further, before anything counts, answers or stores them (bot/chat/handlers/access.py);
   -2  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
   -1  group admins: in groups, only administrators change topics and settings (bot/chat/handlers/groups.py);
    0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
@@ -30,7 +32,19 @@ from telegram.request import BaseRequest
 from bot.chat.commands import Command
 from bot.chat.context import BotData, BotDeps, ChatOrderedProcessor, NewsContext, chosen_texts, texts_of
 from bot.chat.flood import Verdict
-from bot.chat.handlers import account, admin, filters, groups, news, preferences, schedule, start, topics
+from bot.chat.handlers import (
+    access,
+    account,
+    admin,
+    filters,
+    groups,
+    news,
+    preferences,
+    schedule,
+    sharing,
+    start,
+    topics,
+)
 from bot.chat.replies import reply
 from bot.push import buttons as push_buttons
 from bot.telegram.pacing import PacingRateLimiter
@@ -49,6 +63,7 @@ def all_commands() -> list[Command]:
     listed = [
         start_command(),
         *topics.commands(),
+        *sharing.commands(),
         *news.commands(),
         *preferences.commands(),
         *filters.commands(),
@@ -155,8 +170,9 @@ def build_application(
     )
     application.bot_data.attach(deps)
     commands = all_commands()
-    application.add_handler(deps.metrics.update_handler(), group=-4)
-    application.add_handler(groups.addressing_guard(commands), group=-3)
+    application.add_handler(deps.metrics.update_handler(), group=-5)
+    application.add_handler(groups.addressing_guard(commands), group=-4)
+    application.add_handler(access.access_guard(), group=-3)
     application.add_handler(TypeHandler(Update, flood_guard), group=-2)
     application.add_handler(groups.admin_guard(commands), group=-1)
     for command in commands:

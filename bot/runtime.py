@@ -128,7 +128,11 @@ class BotRuntime:
         )
         pacer = Pacer(settings.pacing_limits(), monotonic)
         self.channels = ChannelDirectory(
-            self.db, settings.content_dir, clock=clock, display_prefix=settings.content_dir.as_posix()
+            self.db,
+            settings.content_dir,
+            clock=clock,
+            display_prefix=settings.content_dir.as_posix(),
+            access=settings.access,
         )
         self.sync.before_fanout = self.channels.follow_file
         deps = BotDeps(

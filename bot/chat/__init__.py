@@ -2,7 +2,8 @@
 
 Owns the handlers (``handlers/``, one module per command family), the command list, callback data, keyboards,
 menus and pure rendering, replies, the typed handler context, addressing (``/cmd@bot``), destinations (chat and
-forum thread), flood control, the group-admin check, and the bot's profile on Telegram (``profile.py``).
+forum thread), flood control, the group-admin check, follow-link payloads, who a private deployment serves,
+and the bot's profile on Telegram (``profile.py``).
 
 May import: ``bot.texts``, ``bot.telegram``, ``bot.ops``, ``storage``. Never ``bot.push`` or ``bot.web``.
 """

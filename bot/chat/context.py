@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtBot
 
+from bot.chat.access import DailyRefusals
 from bot.chat.flood import FloodGate
 from bot.chat.group_admins import GroupAdmins
 from bot.ops.channels import ChannelDirectory
@@ -55,6 +56,8 @@ class BotDeps:
     channels: ChannelDirectory | None = None
     # The database's outages as this process sees them (bot/ops/outages.py); None in tests that need none.
     outages: DatabaseOutages | None = None
+    # Private deployments: whom the access guard refused today (bot/chat/handlers/access.py).
+    refusals: DailyRefusals = field(default_factory=DailyRefusals)
 
 
 class BotData:

@@ -5,7 +5,9 @@ in it checked (getChatMember). A channel the bot may post in is active; one wher
 administrator is stored paused and the operators are told (a log line naming the channel and an operator
 alert), once per look-up, never in a loop. A paused channel resumes when Telegram reports the bot promoted
 (``my_chat_member``), or at the next look-up. A push Telegram refuses for lack of rights pauses the channel
-the same way (``send_refused``). The channels' subscriptions are made to match the file after every
+the same way (``send_refused``). In a private deployment (``ALLOWED_CHATS``, ``ALLOWED_USERNAMES``) a
+channel that is not listed is left out with a log line naming it, like one the bot cannot post in, and
+released if it was managed before. The channels' subscriptions are made to match the file after every
 content sync, and within the sync that stores new articles (``follow_file``), so a topic the file names
 that first arrives with an article is followed before that article is fanned out.
 """
@@ -25,6 +27,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from bot.ops.access import AccessList
 from storage.catalog.topic_directory import load_directory
 from storage.content.channel_file import (
     CHANNELS_FILE,
@@ -67,6 +70,14 @@ def not_admin(channel: str, chat_id: int, where: str = "") -> str:
     )
 
 
+def not_allowed(channel: str, chat_id: int, where: str = "") -> str:
+    """The operator-facing line for a channel a private deployment does not serve."""
+    return (
+        f"{where}channel {channel} ({chat_id}): not in ALLOWED_CHATS or ALLOWED_USERNAMES, and this deployment "
+        f"is private: no pushes. Add {chat_id} to ALLOWED_CHATS to serve it."
+    )
+
+
 class ChannelDirectory:
     """Keeps the managed channels in step with ``channels.yaml``; ``alert`` tells the operators."""
 
@@ -78,8 +89,10 @@ class ChannelDirectory:
         clock: Clock,
         display_prefix: str | None = None,
         max_bytes: int = MAX_CHANNELS_BYTES,
+        access: AccessList | None = None,
     ) -> None:
         self.db = db
+        self.access = access or AccessList()
         self.path = root / CHANNELS_FILE
         self.display = display_path(
             root.as_posix() if display_prefix is None else display_prefix, CHANNELS_FILE
@@ -114,8 +127,10 @@ class ChannelDirectory:
             async with self.db.write() as session:
                 now = self.clock()
                 channel = await set_channel_active(session, chat.id, allowed, now, PAUSED)
-                found = channel is None and any(
-                    e.ref.names(chat.id, chat.username) for e in self._map.entries
+                found = (
+                    channel is None
+                    and self.access.allows(chat.id, chat.username)
+                    and any(e.ref.names(chat.id, chat.username) for e in self._map.entries)
                 )
                 if found:
                     await store_channel(
@@ -175,6 +190,10 @@ class ChannelDirectory:
                     "(in groups, admins choose topics with /subscribe)"
                 )
                 return
+            if not self.access.allows(chat.id, chat.username):
+                self._settled.add(entry.ref.key)
+                self._problem(not_allowed(str(entry.ref), chat.id, where))
+                return
             try:
                 allowed = may_post(await bot.get_chat_member(chat.id, bot.id))
             except (BadRequest, Forbidden):
@@ -219,7 +238,7 @@ class ChannelDirectory:
         # Read in this transaction: inside a sync it must see the topics the sync has just created.
         directory = await load_directory(session, now, counted=False)
         for entry in self._map.entries:
-            named = _named(channels, entry.ref)
+            named = [c for c in _named(channels, entry.ref) if self.access.allows(c.chat_id, c.username)]
             if not named:
                 continue  # never found on Telegram: nothing to subscribe yet
             lookup = directory.resolve(entry.topics)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.ops.access import AccessList, parse_access
 from bot.telegram.pacing import PacingLimits
 from storage.content.excludes import NOTHING_EXCLUDED, Excludes
 from storage.db.database import DEFAULT_DATABASE_URL, normalize_database_url
@@ -90,6 +91,8 @@ class Settings:
     content_dir: Path = Path("content")
     content_exclude: Excludes = NOTHING_EXCLUDED  # CONTENT_EXCLUDE: globs of what under it is no article
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    # ALLOWED_CHATS and ALLOWED_USERNAMES: when either is set, only those chats are served (bot/ops/access.py).
+    access: AccessList = field(default_factory=AccessList)
     log_level: str = "INFO"
     log_format: str = "text"
     max_article_bytes: int = 1 << 20
@@ -167,6 +170,9 @@ class Settings:
             else:
                 problems.append(f"ADMIN_IDS: {part!r} is not a numeric Telegram user id")
 
+        access, access_problems = parse_access(env.get("ALLOWED_CHATS", ""), env.get("ALLOWED_USERNAMES", ""))
+        problems.extend(access_problems)
+
         log_level = (env.get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             problems.append(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
@@ -225,6 +231,7 @@ class Settings:
             content_dir=Path(env.get("CONTENT_DIR") or "content"),
             content_exclude=Excludes.parse(env.get("CONTENT_EXCLUDE", "")),
             admin_ids=frozenset(admin_ids),
+            access=access,
             log_level=log_level,
             log_format=log_format,
             max_article_bytes=int(number("MAX_ARTICLE_BYTES", 1 << 20, minimum=1, integer=True)),

@@ -40,6 +40,7 @@ GERMAN = Texts(
         ("timezone", "deine Zeitzone: /timezone Europe/Berlin"),
         ("quiet", "Ruhezeiten: /quiet 22:00-07:00"),
         ("digest", "stattdessen eine Nachricht am Tag: /digest 08:00"),
+        ("share", "ein Link, der einem Thema folgt: /share AI"),
     ),
     unknown_command="Diesen Befehl kenne ich nicht. Schreib /help, um zu sehen, was ich kann.",
     plain_text="Ich verstehe nur Befehle. Probier /topics, um Themen auszuwählen, oder /help für die Liste.",
@@ -235,4 +236,26 @@ GERMAN = Texts(
         "Tippe auf Starten, um deine ersten Themen zu wählen."
     ),
     bot_short_description=("Die Nachrichten deiner Themen, sobald sie erscheinen. Folgen mit einem Tipp."),
+    # Sharing and deep links (bot/chat/handlers/sharing.py).
+    link_followed="✅ Du folgst jetzt <b>{topic}</b>.",
+    link_already_followed="Du folgst <b>{topic}</b> schon.",
+    link_broken=(
+        "⚠️ Dieser Link folgt keinem Thema: Vielleicht wurde er abgeschnitten. Hier sind stattdessen alle Themen."
+    ),
+    link_topic_gone="⚠️ Das Thema dieses Links gibt es nicht mehr. Hier sind die Themen, die es jetzt gibt.",
+    share_header="🔗 <b>Ein Thema teilen</b>: Wer einen Link unten öffnet, folgt dem Thema mit einem Tipp.",
+    share_line="<b>{topic}</b>: {link}",
+    share_button="{topic} folgen",
+    share_more="…und {n} weitere: <code>/share</code> mit dem Namen eines Themas gibt dir seinen Link.",
+    share_usage=(
+        "So geht’s: <code>/share AI</code> gibt dir einen Link, mit dem jeder, der ihn öffnet, AI folgt. "
+        "Ohne Thema listet /share die Links der Themen, denen du folgst."
+    ),
+    # Private deployments (bot/chat/handlers/access.py).
+    private_refusal=(
+        "🔒 Tut mir leid, dieser Bot ist privat: Er ist nur für die Personen und Gruppen da, die seine "
+        "Betreiber ausgewählt haben. Wenn du dazugehören solltest, bitte einen Betreiber, deine Chat-ID "
+        "<code>{chat_id}</code> hinzuzufügen."
+    ),
+    private_refusal_toast="🔒 Tut mir leid, dieser Bot ist privat.",
 )

@@ -229,6 +229,27 @@ class Texts:
     bot_short_description: str = (
         "The news of the topics you follow, as soon as it is published. Follow with one tap."
     )
+    # Sharing and deep links (bot/chat/handlers/sharing.py): /share's links, and /start opened from one.
+    link_followed: str = "✅ You now follow <b>{topic}</b>."
+    link_already_followed: str = "You already follow <b>{topic}</b>."
+    link_broken: str = (
+        "⚠️ That link does not follow any topic: it may have been cut short. Here are all the topics instead."
+    )
+    link_topic_gone: str = "⚠️ The topic of that link no longer exists. Here are the topics there are now."
+    share_header: str = "🔗 <b>Share a topic</b>: whoever opens a link below follows it in one tap."
+    share_line: str = "<b>{topic}</b>: {link}"
+    share_button: str = "Follow {topic}"  # a URL button: plain text
+    share_more: str = "…and {n} more: <code>/share</code> with a topic's name gives its link."
+    share_usage: str = (
+        "Usage: <code>/share AI</code> gives a link that makes whoever opens it follow AI. "
+        "With no topic, /share lists the links of the topics you follow."
+    )
+    # Private deployments (bot/chat/handlers/access.py): an outsider's one refusal a day; the toast is plain.
+    private_refusal: str = (
+        "🔒 Sorry, this bot is private: it only serves the people and groups its operators chose. If you "
+        "should be one of them, ask an operator to add your chat id <code>{chat_id}</code>."
+    )
+    private_refusal_toast: str = "🔒 Sorry, this bot is private."
 
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""

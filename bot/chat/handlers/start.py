@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 from bot.chat.commands import Command
 from bot.chat.context import NewsContext, register_sender, texts_of
 from bot.chat.destinations import thread_of
+from bot.chat.handlers.sharing import follow_from_link
 from bot.chat.handlers.topics import first_topics_page
 from bot.chat.render import help_text
 from bot.chat.replies import reply
@@ -19,17 +20,24 @@ from storage.readers.subscriptions import followed_topic_ids
 
 
 async def start(update: Update, context: NewsContext) -> None:
-    """Greet the reader, register the chat (reactivating a returning one) and show the topics."""
+    """Greet the reader, register the chat (reactivating a returning one) and show the topics; opened from a
+    follow link (``/start follow-…``), follow its topic and confirm it instead."""
     chat, texts = update.effective_chat, await texts_of(update, context)
     if chat is None:
         return
+    notice = None
+    if context.args:
+        notice = await follow_from_link(update, context, context.args[0])
+        if notice is None:
+            return
     deps = context.deps
     thread = thread_of(update.effective_message)
     async with deps.db.write() as session:
         await register_sender(session, update, deps.clock())
         returning = bool(await followed_topic_ids(session, chat.id, thread))
     # The greeting stands alone: the topics message below it is redrawn on every tap.
-    await reply(update, texts.welcome_back if returning else texts.welcome)
+    greeting = texts.welcome_back if returning else texts.welcome
+    await reply(update, greeting if notice is None else f"{notice}\n\n{greeting}")
     text, markup = await first_topics_page(context, chat.id, texts, thread)
     await reply(update, text, markup)
 

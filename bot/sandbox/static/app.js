@@ -28,6 +28,7 @@ const state = {
   nodes: new Map(), // message key -> {signature, node}, for the chat on screen
   clockOffset: Infinity,
   stickToBottom: true,
+  botUsername: "",
 };
 
 const byTestId = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
@@ -56,6 +57,29 @@ function safeUrl(url, schemes = LINK_SCHEMES) {
 }
 
 const externalLink = (href, attrs = {}) => ({ href, target: "_blank", rel: "noopener noreferrer", ...attrs });
+
+/** The start payload of a link that opens this bot (`https://t.me/<bot>?start=<payload>`), else null.
+ * Telegram opens the bot's chat and sends `/start <payload>` when the reader taps Start; the sandbox does
+ * the same in the reader's chat on screen. */
+function startPayload(href) {
+  try {
+    const url = new URL(href);
+    const payload = url.searchParams.get("start");
+    const bot = url.pathname.slice(1).toLowerCase();
+    const ours = ["t.me", "telegram.me"].includes(url.hostname) && bot === state.botUsername.toLowerCase();
+    return ours && payload && /^[A-Za-z0-9_-]{1,64}$/.test(payload) ? payload : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a click on a link to this bot does: the reader on screen starts it with the link's payload. */
+function opensBot(payload) {
+  return (event) => {
+    event.preventDefault();
+    send(`/start ${payload}`);
+  };
+}
 
 // ---- API -------------------------------------------------------------------------------------------
 
@@ -206,6 +230,11 @@ function entityElement(entity, covered) {
 function link(url) {
   const href = safeUrl(url);
   if (!href) return el("span");
+  const payload = startPayload(href);
+  if (payload) {
+    const title = `opens the bot: /start ${payload}`;
+    return el("a", { className: "entity-link", attrs: { href, title }, on: { click: opensBot(payload) } });
+  }
   return el("a", { className: "entity-link", attrs: externalLink(href, { title: href }) });
 }
 
@@ -406,8 +435,10 @@ function keyboardButton(message, button) {
     const mark = button.text.includes("↗")
       ? null
       : el("span", { className: "corner", attrs: { "aria-hidden": "true" } }, ["↗"]);
-    const attrs = externalLink(href, { title: href });
-    return el("a", { className: "keyboard-button", testid: "keyboard-button", attrs }, [
+    const payload = startPayload(href);
+    const attrs = payload ? { href, title: `opens the bot: /start ${payload}` } : externalLink(href, { title: href });
+    const on = payload ? { click: opensBot(payload) } : {};
+    return el("a", { className: "keyboard-button", testid: "keyboard-button", attrs, on }, [
       el("span", { className: "label" }, [button.text]),
       mark,
     ]);
@@ -715,6 +746,7 @@ function listen() {
 async function main() {
   const { data } = await api("/api/state");
   const username = data.bot.username;
+  state.botUsername = username;
   byTestId("bot-name").textContent = `@${username}`;
   document.querySelector(".avatar--bot").textContent = username.slice(0, 1).toUpperCase();
   document.title = `@${username} · newsbot sandbox`;

@@ -11,6 +11,7 @@ import pytest
 from telegram import Chat, ChatMember, ChatMemberAdministrator, ChatMemberMember, User
 from telegram.error import BadRequest, NetworkError
 
+from bot.ops.access import AccessList
 from bot.ops.channels import ChannelDirectory
 from storage.catalog.topic_directory import load_directory
 from storage.db.database import Database
@@ -136,3 +137,29 @@ async def test_network_trouble_is_retried_at_the_next_refresh_a_definite_answer_
     assert telegram.asked == ["@ai_news", "@gone_news", "@ai_news"]
     await channels.refresh(telegram)  # type: ignore[arg-type]
     assert telegram.asked == ["@ai_news", "@gone_news", "@ai_news"]  # settled until the file changes
+
+
+async def test_a_private_deployment_leaves_out_the_channels_it_does_not_list(
+    db: Database, tmp_path: Path
+) -> None:
+    telegram, told = FakeTelegram(), list[str]()
+    telegram.admin_of = {AI_NEWS, OPS_NEWS}
+    (tmp_path / "channels.yaml").write_text('"@ai_news": [AI]\n"@ops_news": [Security]\n')
+    await directory(db, tmp_path, told).refresh(telegram)  # type: ignore[arg-type]
+    assert len(await state(db)) == 2 and told == []  # public: both served
+
+    private = ChannelDirectory(
+        db, tmp_path, clock=lambda: NOW, display_prefix="content", access=AccessList(frozenset({AI_NEWS}))
+    )
+    private.alert = told.append
+    await private.refresh(telegram)  # type: ignore[arg-type]
+    assert await state(db) == [(ManagedChannel(AI_NEWS, "ai_news", True), ["AI"])]  # ops_news released
+    assert told == [
+        "content/channels.yaml:2: channel @ops_news (-1001002): not in ALLOWED_CHATS or ALLOWED_USERNAMES, and "
+        "this deployment is private: no pushes. Add -1001002 to ALLOWED_CHATS to serve it."
+    ]
+    by_name = ChannelDirectory(
+        db, tmp_path, clock=lambda: NOW, access=AccessList(usernames=frozenset({"ai_news", "ops_news"}))
+    )
+    await by_name.refresh(telegram)  # type: ignore[arg-type]
+    assert [channel.chat_id for channel, _ in await state(db)] == [OPS_NEWS, AI_NEWS]

@@ -254,3 +254,26 @@ async def test_link_previews_follow_their_options(sandbox: Sandbox, page: Page) 
         "text",
         "meta",
     ]
+
+
+async def test_a_follow_link_starts_the_bot_in_the_readers_chat(sandbox: Sandbox, page: Page) -> None:
+    await page.goto(sandbox.url)
+    readers = page.get_by_test_id("reader-select").get_by_role("tab")
+    await readers.nth(2).click()
+    await expect(readers.nth(2)).to_have_attribute("aria-selected", "true")
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill("/share Climate")
+    await composer.press("Enter")
+    follow = page.get_by_test_id("keyboard-button").filter(has_text="Follow Climate")
+    await expect(follow).to_have_attribute(
+        "href", re.compile(r"^https://t\.me/newsbot_sandbox_bot\?start=follow-\d+-climate$")
+    )
+    await expect(follow).not_to_have_attribute("target", "_blank")  # it stays in the sandbox
+    await follow.click()
+    await expect(page.get_by_test_id("bubble-reader").last).to_have_text(
+        re.compile(r"^/start follow-\d+-climate")
+    )
+    await expect(page.get_by_test_id("bubble-bot").last).to_contain_text("✅ You now follow Climate.")
+    # The link in the text opens the bot too.
+    text_link = page.get_by_test_id("bubble-bot").filter(has_text="Share a topic").locator("a.entity-link")
+    await expect(text_link).to_have_attribute("title", re.compile(r"^opens the bot: /start follow-"))

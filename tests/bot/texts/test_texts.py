@@ -25,7 +25,8 @@ from tests.bot.push.test_render import SEED, URL, rows
 TRANSLATIONS = [code for code in LANGUAGES if code != "en"]
 # Per language, the fields whose translation is, rightly, the English text (each must still be identical).
 SAME_AS_ENGLISH = {
-    "de": frozenset({"held_digest_topic"}),  # "<b>{topic}</b>": a topic name, nothing to translate
+    # "<b>{topic}</b>", "<b>{topic}</b>: {link}": a topic name (and its link), nothing to translate
+    "de": frozenset({"held_digest_topic", "share_line"}),
 }
 
 _TAG = re.compile(r"</?[a-z]+>")
