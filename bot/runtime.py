@@ -39,6 +39,7 @@ from bot.push.senders import FleetSettings, SenderFleet, SingleSenderError
 from bot.push.worker import DeliverySettings, DeliveryWorker
 from bot.telegram.pacing import Pacer
 from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
+from bot.texts.registry import LANGUAGES
 from bot.web import (
     WebhookConfig,
     bound_port,
@@ -132,7 +133,11 @@ class BotRuntime:
         )
         pacer = Pacer(settings.pacing_limits(), monotonic)
         self.channels = ChannelDirectory(
-            self.db, settings.content_dir, clock=clock, display_prefix=settings.content_dir.as_posix()
+            self.db,
+            settings.content_dir,
+            clock=clock,
+            languages=LANGUAGES,
+            display_prefix=settings.content_dir.as_posix(),
         )
         self.sync.before_fanout = self.channels.follow_file
         deps = BotDeps(
@@ -342,7 +347,7 @@ class BotRuntime:
                 )
             await self.application.start()
         if self.sends_pushes:
-            self.worker.start()
+            self.worker.start(bot_username=self.application.bot.username)
             if self.corrections is not None:
                 self.corrections.start()
             if self.retention is not None:

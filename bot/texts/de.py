@@ -224,4 +224,6 @@ GERMAN = Texts(
     # Groups (bot/chat/handlers/groups.py).
     group_admins_only="Nur die Admins dieser Gruppe können ihre Themen und Einstellungen ändern.",
     toast_group_admins_only="Das können nur die Admins der Gruppe.",
+    # Channels with their own voice (issue 19, channels.yaml).
+    push_follow="➕ {topic} folgen",
 )

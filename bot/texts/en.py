@@ -216,6 +216,10 @@ class Texts:
     group_admins_only: str = "Only this group's admins can change its topics and settings."
     toast_group_admins_only: str = "Only the group's admins can do that."
 
+    # Channels with their own voice (issue 19, channels.yaml): the button under a channel's push that
+    # follows its topic in the bot (a deep link). Plain text.
+    push_follow: str = "➕ Follow {topic}"
+
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""
         return dict(self.command_descriptions).get(command, description)
