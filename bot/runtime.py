@@ -349,7 +349,7 @@ class BotRuntime:
         if self.sends_pushes:
             self.worker.start(bot_username=self.application.bot.username)
             if self.corrections is not None:
-                self.corrections.start()
+                self.corrections.start(bot_username=self.application.bot.username)
             if self.retention is not None:
                 self.retention.start()
         if self.serves_updates:

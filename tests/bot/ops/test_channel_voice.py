@@ -4,6 +4,7 @@ that is a deep link into the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.articles import article_text
 from tests.bot.conftest import ADMIN, NOW, buttons, refused
 from tests.bot.group_chats import WAIT, eventually, start_bot
 from tests.bot.ops.test_channels import logged
+from tests.bot.push.test_corrections import now, past_settle, rewrite, wait_corrections
 from tests.bot.pushes import Clock, Pushes
 
 GERMAN, PHOTOS, TEXTS = -1002001, -1002002, -1002003
@@ -174,9 +176,34 @@ async def test_the_voice_follows_the_file_and_a_broken_entry_keeps_the_old_one(
     await eventually(
         lambda: logged(caplog, logging.ERROR, "channels.yaml:3: error: style of @ki_nachrichten")
     )
-    await eventually(lambda: logged(caplog, logging.INFO, str(TEXTS), "now speaks"))
-    assert await voice_of(voiced, TEXTS) == ChannelVoice()  # the list form: a channel's default voice
+    async with asyncio.timeout(WAIT):  # the list form: a channel's default voice, once committed
+        while await voice_of(voiced, TEXTS) != ChannelVoice():  # noqa: ASYNC110 - the store is what we observe
+            await asyncio.sleep(0.05)
+    assert logged(caplog, logging.INFO, str(TEXTS), "now speaks")
     assert (await voice_of(voiced, GERMAN)).language == "de"  # broken: as it was
     voiced.drop("ki.md", title="Agenten", url="https://example.com/agenten", topics=["AI"])
     await wait_sent(voiced, GERMAN)
     assert only_push(voiced, GERMAN).body.endswith("\n\nMehr auf example.org")
+
+
+async def test_a_corrected_article_is_edited_in_the_channels_voice(
+    database_url: str, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    setup = await start_voiced(emulator, tmp_path, database_url, corrections=True)
+    try:
+        ai = await topic_id(setup, "ai")
+        setup.drop("ki.md", title="Agenten", url="https://example.com/ki", topics=["AI"], images=1)
+        await wait_sent(setup, GERMAN)
+        sent = only_push(setup, GERMAN)
+        rewrite(setup, "ki.md", title="Agenten, berichtigt", topics=["AI"], images=1)
+        await wait_corrections(setup.runtime, 1)
+        past_settle(setup)
+        await emulator.wait_for(lambda: now(setup, sent).body.startswith("Agenten, berichtigt"), timeout=WAIT)
+        edited = now(setup, sent)
+        assert edited.body.endswith("1. Nov. 2026, 09:30 UTC\n#AI\n\nMehr auf example.org")
+        assert edited.link_preview_options == sent.link_preview_options  # still the large preview
+        assert buttons(edited)[-1] == ("➕ AI folgen", f"https://t.me/{BOT}?start=follow-{ai}-ai")
+    finally:
+        await setup.runtime.stop()
+    assert emulator.violations == []
+    assert refused(emulator) == []
