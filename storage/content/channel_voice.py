@@ -42,6 +42,14 @@ class ChannelVoice:
     footer: str | None = None  # plain text, escaped when rendered
     footer_link: str | None = None  # an http(s) URL the whole footer links to
 
+    def __str__(self) -> str:
+        """How a log line names it: ``language de, silent, style preview, footer 'Mehr…' → https://…``."""
+        parts = [f"language {self.language or 'en'}", "silent" if self.silent else "with sound"]
+        parts.append(f"style {self.style}")
+        if self.footer:
+            parts.append(f"footer '{self.footer}'" + (f" → {self.footer_link}" if self.footer_link else ""))
+        return ", ".join(parts)
+
 
 class VoiceError(Exception):
     """A field of the voice is wrong; ``line`` is where, the message says what and how to write it."""

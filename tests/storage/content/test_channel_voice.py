@@ -125,3 +125,12 @@ def test_topics_in_the_mapping_form_must_be_a_list() -> None:
     assert problems == [
         f'{FILE}:3: error: the topics of @ai_news must be a list, e.g. "@ai_news": [AI, Computer Vision]; got text'
     ]
+
+
+def test_a_voice_reads_well_in_a_log_line() -> None:
+    assert str(ChannelVoice()) == "language en, with sound, style photo"
+    voice = ChannelVoice("de", True, "preview", "Mehr auf example.org", "https://example.org")
+    assert (
+        str(voice)
+        == "language de, silent, style preview, footer 'Mehr auf example.org' → https://example.org"
+    )
