@@ -36,7 +36,7 @@ from bot.ops.config import Settings
 from bot.ops.outages import DatabaseOutages
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import link_preview, render_push
-from bot.push.sender import TEXT, ArticleCache
+from bot.push.sender import ArticleCache
 from bot.telegram.pacing import Pacer
 from bot.telegram.windows import Spacing
 from bot.texts.registry import texts_for
@@ -50,6 +50,7 @@ from storage.catalog.corrections import (
     try_lock,
     unfinished,
 )
+from storage.content.channel_voice import TEXT
 from storage.db.database import Database
 from storage.records import PushArticle
 

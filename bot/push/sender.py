@@ -17,7 +17,7 @@ from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.render import footer_html, link_preview, render_digest
 from bot.texts.registry import texts_for
-from storage.content.channel_voice import ChannelVoice
+from storage.content.channel_voice import PHOTO, TEXT, ChannelVoice
 from storage.db.database import Database
 from storage.delivery.ledger import Check
 from storage.delivery.push_articles import load_push_article, remember_file_id, remember_image_failure
@@ -26,7 +26,6 @@ from storage.records import Destination, DigestItem, PushArticle
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-PHOTO, PREVIEW, TEXT = "photo", "preview", "text"  # the styles of storage/content/channel_voice.py
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 from storage.content.frontmatter import YamlMapping, as_text, describe_item
 
-STYLES = ("photo", "preview", "text")  # photo card | large link preview above the text | text only
-DEFAULT_STYLE = STYLES[0]  # the photo card every chat gets
+PHOTO, PREVIEW, TEXT = "photo", "preview", "text"  # photo card | large preview above the text | text only
+STYLES = (PHOTO, PREVIEW, TEXT)
+DEFAULT_STYLE = PHOTO  # the photo card every chat gets
 MAX_FOOTER_CHARS = 200
 MAX_LINK_CHARS = 2048
 FOOTER_KEYS = ("text", "link")
@@ -111,10 +112,9 @@ def _footer_text(container: YamlMapping, field: str, channel: str, line: int) ->
         raise VoiceError(
             f"footer of {channel} must be a short line of text, e.g. {FOOTER_EXAMPLE}; got {got}", line
         )
-    if "\n" in text.strip():
-        raise VoiceError(
-            f"footer of {channel} must be one line; it has {text.strip().count(chr(10)) + 1}", line
-        )
+    lines = text.strip().splitlines()
+    if len(lines) > 1:
+        raise VoiceError(f"footer of {channel} must be one line; it has {len(lines)}", line)
     text = " ".join(text.split())
     if len(text) > MAX_FOOTER_CHARS:
         raise VoiceError(
