@@ -15,6 +15,7 @@ from typing import TextIO
 
 from bot.ops.config import ConfigError, Settings, environment
 from bot.ops.logs import configure_logging
+from bot.texts.registry import LANGUAGES
 from storage.catalog.sync import ContentSync
 from storage.content.diagnostics import Diagnostic, Duplicate
 from storage.content.validation import validate_folder
@@ -132,7 +133,12 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
     progress = Progress(sys.stderr, "validate")
     try:
         report = validate_folder(
-            folder, shown, settings.max_article_bytes, settings.content_exclude, progress=progress
+            folder,
+            shown,
+            settings.max_article_bytes,
+            settings.content_exclude,
+            progress=progress,
+            languages=LANGUAGES,
         )
     finally:
         progress.close()

@@ -35,6 +35,7 @@ from bot.push.senders import FleetSettings, SenderFleet
 from bot.push.service import PushService
 from bot.telegram.pacing import Pacer
 from bot.telegram.polling import EXIT_DUPLICATE_POLLER, PollingGuard, UpdatesRequest
+from bot.texts.registry import LANGUAGES
 from bot.web import (
     WebhookConfig,
     bound_port,
@@ -131,6 +132,7 @@ class BotRuntime:
             self.db,
             settings.content_dir,
             clock=clock,
+            languages=LANGUAGES,
             display_prefix=settings.content_dir.as_posix(),
             access=settings.access,
         )
@@ -310,7 +312,7 @@ class BotRuntime:
                 )
             await self.application.start()
         if self.sends_pushes:
-            self.pushes.start()
+            self.pushes.start(bot_username=self.application.bot.username)
         if self.serves_updates:
             await self.watcher.start()
         # A sender serves health and metrics only on SENDER_PORT: several may share one host.

@@ -9,14 +9,15 @@ the same way (``send_refused``). In a private deployment (``ALLOWED_CHATS``, ``A
 channel that is not listed is left out with a log line naming it, like one the bot cannot post in, and
 released if it was managed before. The channels' subscriptions are made to match the file after every
 content sync, and within the sync that stores new articles (``follow_file``), so a topic the file names
-that first arrives with an article is followed before that article is fanned out.
+that first arrives with an article is followed before that article is fanned out. Each channel's voice
+(language, footer, sound, push style) is applied with its topics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from storage.readers.channels import (
     release_channel,
     set_channel_active,
     set_channel_topics,
+    set_channel_voice,
     store_channel,
 )
 
@@ -87,12 +89,15 @@ class ChannelDirectory:
         root: Path,
         *,
         clock: Clock,
+        languages: Collection[str],
         display_prefix: str | None = None,
         max_bytes: int = MAX_CHANNELS_BYTES,
         access: AccessList | None = None,
     ) -> None:
+        """``languages``: the catalogues a channel's ``language`` may name."""
         self.db = db
         self.access = access or AccessList()
+        self.languages = languages
         self.path = root / CHANNELS_FILE
         self.display = display_path(
             root.as_posix() if display_prefix is None else display_prefix, CHANNELS_FILE
@@ -165,7 +170,9 @@ class ChannelDirectory:
         if self._read_once and content == self._content:
             return False
         self._read_once, self._content = True, content
-        channel_map, diagnostics = load_channel_map(self.path, self.display, self.max_bytes)
+        channel_map, diagnostics = load_channel_map(
+            self.path, self.display, self.max_bytes, languages=self.languages
+        )
         for diagnostic in diagnostics:
             if diagnostic.is_error:
                 self._problem(str(diagnostic))
@@ -258,6 +265,8 @@ class ChannelDirectory:
                 if added or removed:
                     names = ", ".join(topic.name for topic in lookup.found) or "nothing"
                     log.info("channel %s (%d) now follows: %s", channel.name, channel.chat_id, names)
+                if await set_channel_voice(session, channel.chat_id, entry.voice):
+                    log.info("channel %s (%d) now speaks: %s", channel.name, channel.chat_id, entry.voice)
         for channel in channels:
             if channel.chat_id not in kept:
                 await release_channel(session, channel.chat_id, now)

@@ -50,6 +50,7 @@ from storage.catalog.corrections import (
     try_lock,
     unfinished,
 )
+from storage.content.channel_voice import TEXT
 from storage.db.database import Database
 from storage.records import PushArticle
 
@@ -95,11 +96,20 @@ class Edit:
     preview: LinkPreviewOptions | None
 
 
-def render_edit(target: CorrectionTarget, article: PushArticle) -> Edit:
-    """The message ``target`` as the article reads now, in the form it was sent in."""
+def render_edit(target: CorrectionTarget, article: PushArticle, bot_username: str | None = None) -> Edit:
+    """The message ``target`` as the article reads now, in the form it was sent in (a channel's in its
+    voice, its Follow button linking to ``bot_username``)."""
     as_caption = target.message_kind == "photo"
-    message = render_push(article, target.followed, texts_for(target.language), as_caption=as_caption)
-    preview = None if as_caption else link_preview(article, target.image_previews)
+    message = render_push(
+        article,
+        target.followed,
+        texts_for(target.language),
+        as_caption=as_caption,
+        voice=target.voice,
+        bot_username=bot_username,
+    )
+    previews = target.voice.style != TEXT if target.voice is not None else target.image_previews
+    preview = None if as_caption else link_preview(article, previews)
     return Edit(as_caption, message.html, message.keyboard, preview)
 
 
@@ -141,8 +151,11 @@ class CorrectionWorker:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.outages: DatabaseOutages | None = None  # rounds failing on an outage wait for the database
+        self.bot_username: str | None = None  # the Follow buttons' bot, known at start
 
-    def start(self) -> None:
+    def start(self, *, bot_username: str) -> None:
+        """Start correcting; a channel's edited push keeps its Follow button into ``bot_username``."""
+        self.bot_username = bot_username
         self._task = asyncio.create_task(self._run(), name="correction-worker")
 
     @property
@@ -245,7 +258,7 @@ class CorrectionWorker:
         try:
             for target in batch:
                 await self._slot(target.chat_id)
-                edit = render_edit(target, article) if article is not None else None
+                edit = render_edit(target, article, self.bot_username) if article is not None else None
                 calls.append(asyncio.create_task(self._fix(target, edit)))
             return list(await asyncio.gather(*calls))
         finally:

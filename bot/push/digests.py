@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.chat.render import MAX_TEXT_UTF16, MAX_TITLE_CHARS, escape, shorten, visible_length
-from bot.push.render import digest_line
+from bot.push.render import digest_line, footer_room, with_footer
 from bot.texts.en import Texts
 from storage.records import DigestItem
 
@@ -26,15 +26,16 @@ def group_by_topic(items: Sequence[DigestItem], headings: Mapping[int, str]) -> 
     return [(name, grouped[name]) for name in sorted(grouped, key=lambda name: (name != "", name.casefold()))]
 
 
-def render_held_digest(sections: Sequence[Section], texts: Texts) -> list[str]:
-    """One message for all sections, or numbered parts when longer than a message allows."""
+def render_held_digest(sections: Sequence[Section], texts: Texts, footer: str = "") -> list[str]:
+    """One message for all sections, or numbered parts when longer than a message allows; ``footer`` (a
+    channel's, HTML) ends each part."""
     count = sum(len(items) for _, items in sections)
     if not count:
         return []
     header = texts.held_digest_header_one if count == 1 else texts.held_digest_header.format(n=count)
     # Every part holds at least one article, so "(N/N)" with N articles is the widest part header.
     widest = texts.held_digest_header_part.format(n=count, part=count, parts=count) if count > 1 else header
-    budget = MAX_TEXT_UTF16 - visible_length(widest)
+    budget = MAX_TEXT_UTF16 - visible_length(widest) - footer_room(footer)
     parts: list[list[str]] = []
     used = budget  # no part yet: the first line opens one
     for name, items in sections:
@@ -56,8 +57,11 @@ def render_held_digest(sections: Sequence[Section], texts: Texts) -> list[str]:
             parts[-1].append(line)
             used += size
     if len(parts) == 1:
-        return ["\n".join([header, *parts[0]])]
+        return [with_footer("\n".join([header, *parts[0]]), footer)]
     return [
-        "\n".join([texts.held_digest_header_part.format(n=count, part=number, parts=len(parts)), *lines])
+        with_footer(
+            "\n".join([texts.held_digest_header_part.format(n=count, part=number, parts=len(parts)), *lines]),
+            footer,
+        )
         for number, lines in enumerate(parts, start=1)
     ]

@@ -2,6 +2,10 @@
 
 Every limit is Telegram's, counted as Telegram counts it: UTF-16 code units of the text left after
 parsing the HTML (``bot.chat.render.visible_length``). Whatever an article holds, the result fits.
+
+A push to a channel (``voice``) ends with the channel's footer, which is never cut (the excerpt is), and
+its last button follows the topic in the bot through a deep link: a callback button would act for the
+channel, not for whoever taps it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.chat.callbacks import Mute, Refollow
+from bot.chat.deeplinks import follow_link
 from bot.chat.keyboards import MAX_BUTTON_LABEL as MAX_TOPIC_LABEL
 from bot.chat.render import (
     MAX_SOURCE_CHARS,
@@ -26,6 +31,7 @@ from bot.chat.render import (
     visible_length,
 )
 from bot.texts.en import Texts
+from storage.content.channel_voice import ChannelVoice
 from storage.records import DigestItem, PushArticle, RelatedSummary, TopicRef
 
 MAX_CAPTION_UTF16 = 1024
@@ -48,9 +54,19 @@ class PushMessage:
 
 
 def render_push(
-    article: PushArticle, followed_topic_ids: frozenset[int], texts: Texts, *, as_caption: bool
+    article: PushArticle,
+    followed_topic_ids: frozenset[int],
+    texts: Texts,
+    *,
+    as_caption: bool,
+    voice: ChannelVoice | None = None,
+    bot_username: str | None = None,
 ) -> PushMessage:
-    """The push of ``article``; related links are listed in text messages and are buttons in both forms."""
+    """The push of ``article``; related links are listed in text messages and are buttons in both forms.
+
+    ``voice``: the push goes to a channel, with its footer and a Follow button (a deep link into the bot
+    ``bot_username``; without one, no Follow button).
+    """
     limit = MAX_CAPTION_UTF16 if as_caption else MAX_TEXT_UTF16
     related = related_links(article)
     footer = [_source_and_date(article, texts)]
@@ -59,6 +75,9 @@ def render_push(
         footer.append(tags)
     if related and not as_caption:
         footer += ["", texts.push_related_header, *(_related_line(item) for item in related)]
+    channel_footer = footer_html(voice)
+    if channel_footer:
+        footer += ["", channel_footer]
     # The footer's length is bounded; the title gets what is left, then the excerpt what the title left.
     room = limit - visible_length(_push_html(article.web_url, "", "", footer))
     marker = VIDEO_MARKER if article.video else ""
@@ -69,7 +88,16 @@ def render_push(
     if excerpt == "…":  # an excerpt cut down to the ellipsis alone says nothing
         excerpt = ""
     html = _push_html(article.web_url, title, excerpt, footer)
-    return PushMessage(html, _push_keyboard(article, related, followed_topic_ids, texts))
+    if voice is None:
+        return PushMessage(html, _push_keyboard(article, related, followed_topic_ids, texts))
+    return PushMessage(html, _channel_keyboard(article, related, followed_topic_ids, texts, bot_username))
+
+
+def footer_html(voice: ChannelVoice | None) -> str:
+    """A channel's footer as Telegram HTML: its text escaped, the whole line a link when it has one."""
+    if voice is None or not voice.footer:
+        return ""
+    return link(voice.footer_link, voice.footer) if voice.footer_link else escape(voice.footer)
 
 
 def render_mute_choice(
@@ -100,8 +128,9 @@ def render_refollowed(topic_name: str, texts: Texts) -> str:
     return texts.push_refollowed.format(topic=_topic_name(topic_name))
 
 
-def render_digest(items: Sequence[DigestItem], texts: Texts) -> list[str]:
-    """A burst of articles as one message, or as numbered parts when it is longer than a message allows."""
+def render_digest(items: Sequence[DigestItem], texts: Texts, footer: str = "") -> list[str]:
+    """A burst of articles as one message, or as numbered parts when it is longer than a message allows;
+    ``footer`` (a channel's, HTML) ends each part."""
     if not items:
         return []
     if len(items) == 1:
@@ -112,6 +141,7 @@ def render_digest(items: Sequence[DigestItem], texts: Texts) -> list[str]:
         # No part holds less than one line, so the widest possible part header is "(N/N)".
         widest = texts.digest_header_part.format(n=len(items), part=len(items), parts=len(items))
     budget = MAX_TEXT_UTF16 - visible_length(widest) - 1  # 1: the newline after the header
+    budget -= footer_room(footer)
     parts: list[list[str]] = []
     used = 0
     for item in items:
@@ -124,11 +154,23 @@ def render_digest(items: Sequence[DigestItem], texts: Texts) -> list[str]:
             parts.append([line])
             used = size
     if len(parts) == 1:
-        return ["\n".join([header, *parts[0]])]
+        return [with_footer("\n".join([header, *parts[0]]), footer)]
     return [
-        "\n".join([texts.digest_header_part.format(n=len(items), part=number, parts=len(parts)), *lines])
+        with_footer(
+            "\n".join([texts.digest_header_part.format(n=len(items), part=number, parts=len(parts)), *lines]),
+            footer,
+        )
         for number, lines in enumerate(parts, start=1)
     ]
+
+
+def footer_room(footer: str) -> int:
+    """What a channel's footer takes of a digest part: itself and the blank line above it."""
+    return visible_length(footer) + 2 if footer else 0
+
+
+def with_footer(part: str, footer: str) -> str:
+    return f"{part}\n\n{footer}" if footer else part
 
 
 def link_preview(article: PushArticle, image_previews: bool) -> LinkPreviewOptions:
@@ -212,6 +254,26 @@ def _push_keyboard(
         rows.append([InlineKeyboardButton(label, callback_data=Mute(article.id, followed[0].id).pack())])
     elif followed:
         rows.append([InlineKeyboardButton(texts.push_mute_several, callback_data=Mute(article.id, 0).pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+def _channel_keyboard(
+    article: PushArticle,
+    related: Sequence[RelatedSummary],
+    followed_topic_ids: frozenset[int],
+    texts: Texts,
+    bot_username: str | None,
+) -> InlineKeyboardMarkup:
+    """A channel push's buttons: URLs only, the last one following the article's topic in the bot."""
+    rows = [
+        [InlineKeyboardButton(texts.push_watch if article.video else texts.push_read, url=article.web_url)]
+    ]
+    for item in related:
+        rows.append([InlineKeyboardButton(_related_label(item), url=item.web_url)])
+    topic = next(iter(_followed(article.topics, followed_topic_ids) or article.topics), None)
+    if topic is not None and bot_username:
+        label = texts.push_follow.format(topic=shorten(topic.name, MAX_TOPIC_LABEL))
+        rows.append([InlineKeyboardButton(label, url=follow_link(bot_username, topic.id, topic.name))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -1,4 +1,9 @@
-"""Sending one push: photo with caption, the first upload's file_id reused, text when the image fails."""
+"""Sending one push: photo with caption, the first upload's file_id reused, text when the image fails.
+
+A reader's push is a photo card when they want image previews (and a text with no preview when not); a
+channel's is in the style channels.yaml gives it: the photo card, a text under a large link preview, or
+a text alone.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from telegram import LinkPreviewOptions
 from bot.push.cards import PushCards
 from bot.push.digests import group_by_topic, render_held_digest
 from bot.push.messenger import Failure, Messenger, SendFailure
-from bot.push.render import link_preview, render_digest
+from bot.push.render import footer_html, link_preview, render_digest
 from bot.texts.registry import texts_for
+from storage.content.channel_voice import PHOTO, TEXT, ChannelVoice
 from storage.db.database import Database
 from storage.delivery.ledger import Check
 from storage.delivery.push_articles import load_push_article, remember_file_id, remember_image_failure
@@ -64,11 +70,12 @@ class PushSender:
     async def send(self, destination: Destination, article: PushArticle, check: Check) -> PushSent:
         """Send the article; returns the message and its kind."""
         chat, thread = destination
-        preferences = check.preferences
+        preferences, voice = check.preferences, check.voice
+        style = push_style(check)
         image_url = article.image_url
-        if preferences.image_previews and image_url:
+        if style == PHOTO and image_url:
             photo = article.image_file_id or image_url
-            message = self.cards.render(article, check.followed, check.language, as_caption=True)
+            message = self.cards.render(article, check.followed, check.language, as_caption=True, voice=voice)
             try:
                 sent = await self.messenger.send_photo(
                     chat, thread, photo, message.html, message.keyboard, silent=preferences.silent
@@ -84,14 +91,14 @@ class PushSender:
                         await remember_file_id(session, article.id, image_url, sent.photo_file_id)
                     await self.articles.get(article.id, fresh=True)
                 return PushSent(sent.message_id, "photo")
-        message = self.cards.render(article, check.followed, check.language, as_caption=False)
+        message = self.cards.render(article, check.followed, check.language, as_caption=False, voice=voice)
         sent = await self.messenger.send_text(
             chat,
             thread,
             message.html,
             message.keyboard,
             silent=preferences.silent,
-            preview=link_preview(article, preferences.image_previews),
+            preview=link_preview(article, style != TEXT),
         )
         return PushSent(sent.message_id, "text")
 
@@ -102,14 +109,27 @@ class PushSender:
             await remember_image_failure(session, article.id, article.image_url, failure.description)
 
     def digest_parts(
-        self, items: list[DigestItem], language: str | None, headings: dict[int, str] | None = None
+        self,
+        items: list[DigestItem],
+        language: str | None,
+        headings: dict[int, str] | None = None,
+        voice: ChannelVoice | None = None,
     ) -> list[str]:
-        """A burst's flat digest; with ``headings`` (held rows), the articles listed per topic."""
+        """A burst's flat digest; with ``headings`` (held rows), the articles listed per topic; a channel's
+        (``voice``) ends with its footer."""
+        footer = footer_html(voice)
         if headings is not None:
-            return render_held_digest(group_by_topic(items, headings), texts_for(language))
-        return render_digest(items, texts_for(language))
+            return render_held_digest(group_by_topic(items, headings), texts_for(language), footer)
+        return render_digest(items, texts_for(language), footer)
 
     async def send_digest_part(self, destination: Destination, text: str, *, silent: bool) -> int:
         chat, thread = destination
         sent = await self.messenger.send_text(chat, thread, text, None, silent=silent, preview=NO_PREVIEW)
         return sent.message_id
+
+
+def push_style(check: Check) -> str:
+    """How the push looks: a channel's style, else the photo card or (no image previews) text alone."""
+    if check.voice is not None:
+        return check.voice.style
+    return PHOTO if check.preferences.image_previews else TEXT

@@ -86,11 +86,11 @@ class PushService:
         if self.retention is not None:
             self.retention.outages = outages
 
-    def start(self) -> None:
-        """Start every loop the settings turned on."""
-        self.worker.start()
+    def start(self, *, bot_username: str) -> None:
+        """Start every loop the settings turned on; ``bot_username`` goes into channel pushes' follow links."""
+        self.worker.start(bot_username=bot_username)
         if self.corrections is not None:
-            self.corrections.start()
+            self.corrections.start(bot_username=bot_username)
         if self.retention is not None:
             self.retention.start()
 

@@ -120,7 +120,9 @@ class DeliveryWorker:
         self._jobs_pending = self._jobs_pending or jobs
         self._wake.set()
 
-    def start(self) -> None:
+    def start(self, *, bot_username: str) -> None:
+        """Start pushing; a channel's push links to the bot ``bot_username`` (known once PTB initialized)."""
+        self.sender.cards.bot_username = bot_username
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     @property
@@ -326,10 +328,10 @@ class DeliveryWorker:
                 self.metrics.count_delivery("cancelled", len(unwanted))
             if not wanted:
                 return
-            silent = checks[wanted[0].delivery_id].preferences.silent
-            language = checks[wanted[0].delivery_id].language
+            first_check = checks[wanted[0].delivery_id]
+            silent, language, voice = first_check.preferences.silent, first_check.language, first_check.voice
             sent_ids: list[int] = []
-            for number, part in enumerate(self.sender.digest_parts(items, language, headings)):
+            for number, part in enumerate(self.sender.digest_parts(items, language, headings, voice)):
                 if number:
                     slot = await self.pacer.wait(destination[0], push=True)
                 try:

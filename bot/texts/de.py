@@ -258,4 +258,6 @@ GERMAN = Texts(
         "<code>{chat_id}</code> hinzuzufügen."
     ),
     private_refusal_toast="🔒 Tut mir leid, dieser Bot ist privat.",
+    # Channels with their own voice (issue 19, channels.yaml).
+    push_follow="➕ {topic} folgen",
 )

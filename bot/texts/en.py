@@ -250,6 +250,9 @@ class Texts:
         "should be one of them, ask an operator to add your chat id <code>{chat_id}</code>."
     )
     private_refusal_toast: str = "🔒 Sorry, this bot is private."
+    # Channels with their own voice (issue 19, channels.yaml): the button under a channel's push that
+    # follows its topic in the bot (a deep link). Plain text.
+    push_follow: str = "➕ Follow {topic}"
 
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.content.channel_voice import DEFAULT_STYLE, ChannelVoice
 from storage.db.models import Article, ArticleTopic, Chat, ChatPreferences, Correction, Delivery, Subscription
 
 EDIT = "edit"
@@ -52,6 +53,7 @@ class CorrectionTarget:
     followed: frozenset[int]  # the article's topics the destination follows now (its mute button)
     image_previews: bool
     language: str | None  # the reader's choice, else Telegram's language_code
+    voice: ChannelVoice | None = None  # a channel's voice (channels.yaml); None: the chat is no channel
 
 
 def _on_screens(article_ids: Collection[int], now: datetime, window: timedelta) -> ColumnElement[bool]:
@@ -216,6 +218,11 @@ async def targets(
                 ChatPreferences.image_previews,
                 ChatPreferences.language,
                 Chat.language_code,
+                Chat.type,
+                ChatPreferences.silent,
+                ChatPreferences.push_style,
+                ChatPreferences.footer,
+                ChatPreferences.footer_link,
             )
             .join(Chat, Chat.id == Delivery.chat_id)
             .outerjoin(ChatPreferences, ChatPreferences.chat_id == Delivery.chat_id)
@@ -247,6 +254,17 @@ async def targets(
             followed=frozenset(followed.get((row.chat_id, row.thread_id), ())),
             image_previews=True if row.image_previews is None else row.image_previews,
             language=row.language or row.language_code,
+            voice=(
+                ChannelVoice(
+                    row.language,
+                    bool(row.silent),
+                    row.push_style or DEFAULT_STYLE,
+                    row.footer,
+                    row.footer_link,
+                )
+                if row.type == "channel"  # Telegram's chat type
+                else None
+            ),
         )
         for row in rows
     ]

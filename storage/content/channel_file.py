@@ -1,10 +1,14 @@
 """``channels.yaml``: the Telegram channels operators send topics to.
 
 The optional file at the top of the content folder maps each channel, by ``@username`` (quoted: YAML
-reserves ``@``) or by numeric id, to the topics it gets::
+reserves ``@``) or by numeric id, to the topics it gets, or to a mapping of its topics and its own voice
+(``storage/content/channel_voice.py``)::
 
     "@ai_news": [AI, Computer Vision]
     -1001234567890: [Climate]
+    "@ai_news_de":
+      topics: [AI]
+      language: de
 
 Reading it is pure: which channel exists, and what the topics are called in the store, is the caller's
 business. A broken entry is reported and leaves its channel as it was; a file that cannot be read as a
@@ -14,9 +18,11 @@ whole (bad YAML, not a mapping) changes nothing at all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.content.channel_voice import ChannelVoice, VoiceError, parse_voice
 from storage.content.diagnostics import Diagnostic
 from storage.content.frontmatter import (
     FrontMatterError,
@@ -37,6 +43,7 @@ _USERNAME = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 _CHAT_ID = re.compile(r"-[1-9][0-9]{0,18}")
 _LINK = re.compile(r"(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z][A-Za-z0-9_]{3,31})/?", re.IGNORECASE)
 EXAMPLE = '"@ai_news": [AI, Computer Vision]'
+ENTRY_KEYS = ("topics", "language", "footer", "silent", "style")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +78,13 @@ class ChannelRef:
 
 @dataclass(frozen=True, slots=True)
 class ChannelEntry:
-    """One channel and the topic names it gets (clean, first spelling of each), at ``line`` of the file."""
+    """One channel and the topic names it gets (clean, first spelling of each), at ``line`` of the file,
+    and its voice (the defaults for the list form)."""
 
     ref: ChannelRef
     topics: tuple[str, ...]
     line: int
+    voice: ChannelVoice = field(default_factory=ChannelVoice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +119,10 @@ def parse_channel_ref(text: str) -> ChannelRef | str:
 
 
 def load_channel_map(
-    path: Path, display: str, max_bytes: int = MAX_CHANNELS_BYTES
+    path: Path, display: str, max_bytes: int = MAX_CHANNELS_BYTES, *, languages: Collection[str]
 ) -> tuple[ChannelMap, list[Diagnostic]]:
-    """Read ``channels.yaml``; a missing file means no channels. Diagnostics name the file ``display``."""
+    """Read ``channels.yaml``; a missing file means no channels. Diagnostics name the file ``display``;
+    ``languages``: the codes a channel's ``language`` may be (the bot's catalogues)."""
     try:
         with path.open("rb") as stream:
             data = stream.read(max_bytes + 1)
@@ -122,10 +132,12 @@ def load_channel_map(
         return _unreadable(display, f"cannot read file: {error.strerror}")
     if len(data) > max_bytes:
         return _unreadable(display, f"file is larger than the limit of {max_bytes} bytes")
-    return parse_channel_map(data, display)
+    return parse_channel_map(data, display, languages=languages)
 
 
-def parse_channel_map(data: bytes, display: str) -> tuple[ChannelMap, list[Diagnostic]]:
+def parse_channel_map(
+    data: bytes, display: str, *, languages: Collection[str]
+) -> tuple[ChannelMap, list[Diagnostic]]:
     """The channel map in ``data`` (the bytes of a ``channels.yaml``), with its problems."""
     text = ""
     try:
@@ -142,7 +154,7 @@ def parse_channel_map(data: bytes, display: str) -> tuple[ChannelMap, list[Diagn
     if not isinstance(document, YamlMapping):
         message = f"channels.yaml must map channels to topics, like {EXAMPLE}; got {describe(document)}"
         return _unreadable(display, message, 1)
-    return _MapBuilder(display).build(document)
+    return _MapBuilder(display, languages).build(document)
 
 
 def _unreadable(display: str, message: str, line: int | None = None) -> tuple[ChannelMap, list[Diagnostic]]:
@@ -153,8 +165,9 @@ def _unreadable(display: str, message: str, line: int | None = None) -> tuple[Ch
 class _MapBuilder:
     """Checks entries one by one, so each problem is reported once and only its channel is held back."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, languages: Collection[str]) -> None:
         self.display = display
+        self.languages = languages
         self.diagnostics: list[Diagnostic] = []
         self.seen: dict[str, tuple[str, int]] = {}  # ref key -> (spelling, line)
 
@@ -172,25 +185,51 @@ class _MapBuilder:
                 self._error(f"'{key}' is the same channel as '{spelling}' (line {first})", line)
                 continue
             self.seen[ref.key] = (key, line)
-            topics = self._topics(document, key, ref, line)
-            if topics is None:
+            entry = self._entry(document, key, ref, line)
+            if entry is None:
                 broken.append(ref)
             else:
-                entries.append(ChannelEntry(ref, topics, line))
+                entries.append(entry)
         return ChannelMap(tuple(entries), tuple(broken)), self.diagnostics
 
     def _error(self, message: str, line: int) -> None:
         self.diagnostics.append(Diagnostic(self.display, "error", message, line))
 
-    def _topics(self, document: YamlMapping, key: str, ref: ChannelRef, line: int) -> tuple[str, ...] | None:
+    def _entry(self, document: YamlMapping, key: str, ref: ChannelRef, line: int) -> ChannelEntry | None:
+        """The list form (topics alone) or the mapping form (topics and voice); None when it is broken."""
         value = document[key]
+        if not isinstance(value, YamlMapping):
+            topics = self._topics(document, key, ref, line)
+            return None if topics is None else ChannelEntry(ref, topics, line)
+        unknown = [field for field in value if field not in ENTRY_KEYS]
+        if unknown:
+            self._error(
+                f"{ref} has an unknown key '{unknown[0]}': a channel takes {', '.join(ENTRY_KEYS)}",
+                value.key_lines[unknown[0]],
+            )
+            return None
+        try:
+            voice = parse_voice(value, str(ref), self.languages)
+        except VoiceError as error:
+            self._error(error.message, error.line)
+            return None
+        if "topics" not in value:
+            self.diagnostics.append(
+                Diagnostic(self.display, "warning", f"{ref} has no topics: it gets nothing", line)
+            )
+            return ChannelEntry(ref, (), line, voice)
+        topics = self._topics(value, "topics", ref, value.key_lines["topics"])
+        return None if topics is None else ChannelEntry(ref, topics, line, voice)
+
+    def _topics(self, container: YamlMapping, key: str, ref: ChannelRef, line: int) -> tuple[str, ...] | None:
+        value = container[key]
         if value is None:
             self.diagnostics.append(
                 Diagnostic(self.display, "warning", f"{ref} has no topics: it gets nothing", line)
             )
             return ()
         if not isinstance(value, YamlSequence):
-            got = describe_item(document, key)
+            got = describe_item(container, key)
             self._error(f"the topics of {ref} must be a list, e.g. {EXAMPLE}; got {got}", line)
             return None
         topics: dict[str, str] = {}

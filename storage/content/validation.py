@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -98,9 +99,12 @@ def validate_folder(
     max_bytes: int = MAX_ARTICLE_BYTES,
     excludes: Excludes = NOTHING_EXCLUDED,
     progress: Progress | None = None,
+    *,
+    languages: Collection[str],
 ) -> ValidationReport:
     """Read and check every article under ``root``, its ``topics.yaml`` and ``channels.yaml``, as the bot
-    would load them (channels are checked as a file: whether Telegram knows them is the bot's to find out).
+    would load them (channels are checked as a file: whether Telegram knows them is the bot's to find out;
+    ``languages``: the catalogues a channel may choose).
 
     Two files with the same normalized ``webUrl`` are one article twice: the file whose relative path sorts
     first is kept, the other is a duplicate (skipped, not an error). Diagnostics name files as
@@ -133,7 +137,9 @@ def validate_folder(
         ordered.extend((parts, diagnostic.line or 0, diagnostic) for diagnostic in catalog_diagnostics)
     channels_path = root / CHANNELS_FILE
     if channels_path.exists():
-        _, channel_diagnostics = load_channel_map(channels_path, display_path(display_prefix, CHANNELS_FILE))
+        _, channel_diagnostics = load_channel_map(
+            channels_path, display_path(display_prefix, CHANNELS_FILE), languages=languages
+        )
         parts = PurePosixPath(CHANNELS_FILE).parts
         ordered.extend((parts, diagnostic.line or 0, diagnostic) for diagnostic in channel_diagnostics)
 

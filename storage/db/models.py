@@ -263,6 +263,11 @@ class ChatPreferences(Base):
     )  # digest|silent
     # Daily digest instead of instant pushes, at this many minutes after local midnight; NULL: instant.
     digest_at: Mapped[int | None] = mapped_column(Integer)
+    # A channel's own voice from channels.yaml (its language and sound are the columns above); NULL for
+    # every other chat. push_style: photo | preview | text; footer: plain text, escaped when rendered.
+    push_style: Mapped[str | None] = mapped_column(String(8))
+    footer: Mapped[str | None] = mapped_column(String(256))
+    footer_link: Mapped[str | None] = mapped_column(String(2048))
 
 
 class ChatFilter(Base):

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.content.channel_voice import DEFAULT_STYLE, ChannelVoice
 from storage.db.models import (
     Article,
     ArticleTopic,
@@ -20,6 +21,7 @@ from storage.db.models import (
     table,
 )
 from storage.delivery.routing import filtered_out
+from storage.readers.channels import CHANNEL
 from storage.readers.localtime import Schedule
 from storage.records import Destination, Preferences
 
@@ -61,6 +63,7 @@ class Check:
     preferences: Preferences
     followed: frozenset[int]
     language_code: str | None = None  # the chat's language as Telegram last reported it
+    voice: ChannelVoice | None = None  # a channel's voice (channels.yaml); None: the chat is no channel
 
     @property
     def language(self) -> str | None:
@@ -85,6 +88,10 @@ LAST_CHECK = (
         ChatPreferences.quiet_start,
         ChatPreferences.quiet_end,
         ArticleTopic.quality_rank,
+        Chat.type,
+        ChatPreferences.push_style,
+        ChatPreferences.footer,
+        ChatPreferences.footer_link,
         # Whether the destination has keyword filters: only those rows cost filtered_out's queries.
         exists()
         .where(ChatFilter.chat_id == Delivery.chat_id, ChatFilter.thread_id == Delivery.thread_id)
@@ -193,10 +200,11 @@ async def check_many(
     followed: dict[int, set[int]] = {}
     preferences: dict[int, Preferences] = {}
     language_codes: dict[int, str | None] = {}
+    voices: dict[int, ChannelVoice] = {}
     with_filters: set[int] = set()
     for row in rows:
         delivery_id, topic_id, min_quality, previews, silent, language, language_code = row[:7]
-        zone_name, quiet_start, quiet_end, rank, has_filters = row[7:]
+        zone_name, quiet_start, quiet_end, rank, chat_type, style, footer, footer_link, has_filters = row[7:]
         quiet = now is not None and Schedule(zone_name, quiet_start, quiet_end).quiet_at(now)
         wanted = Preferences(
             min_quality=min_quality or 0,
@@ -208,12 +216,19 @@ async def check_many(
             continue
         preferences[delivery_id] = wanted
         language_codes[delivery_id] = language_code
+        if chat_type == CHANNEL:
+            voices[delivery_id] = ChannelVoice(
+                language, bool(silent), style or DEFAULT_STYLE, footer, footer_link
+            )
         followed.setdefault(delivery_id, set()).add(topic_id)
         if has_filters:
             with_filters.add(delivery_id)
     for delivery_id in await filtered_out(session, [d for d in preferences if d in with_filters]):
         del preferences[delivery_id]
-    return {d: Check(preferences[d], frozenset(followed[d]), language_codes[d]) for d in preferences}
+    return {
+        d: Check(preferences[d], frozenset(followed[d]), language_codes[d], voices.get(d))
+        for d in preferences
+    }
 
 
 async def destination_queue(

@@ -1,7 +1,8 @@
 """Channels named in ``channels.yaml``: chats the operator manages, whose subscriptions follow the file.
 
 A managed channel is ``active`` while the bot may post there and ``blocked`` while it may not (it is not
-an administrator): fan-out skips it then, and nothing is queued for it.
+an administrator): fan-out skips it then, and nothing is queued for it. Its voice (language, sound, push
+style, footer) is the file's too: language and sound are its preferences, as a reader's are.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db.models import Chat, Subscription
-from storage.readers.chats import ACTIVE, BLOCKED, block_chat
+from storage.content.channel_voice import DEFAULT_STYLE, ChannelVoice
+from storage.db.models import Chat, ChatPreferences, Subscription
+from storage.readers.chats import ACTIVE, BLOCKED, block_chat, update_preferences
 from storage.readers.subscriptions import unsubscribe
 
 CHANNEL = "channel"
@@ -128,3 +130,35 @@ async def release_channel(session: AsyncSession, chat_id: int, now: datetime) ->
         update(Chat).where(Chat.id == chat_id).values(managed=False, status=BLOCKED, updated_at=now)
     )
     await block_chat(session, chat_id, now, "removed from channels.yaml")
+
+
+async def channel_voice(session: AsyncSession, chat_id: int) -> ChannelVoice:
+    """The voice the channel's pushes have; the defaults when none was set."""
+    row = (
+        await session.execute(
+            select(
+                ChatPreferences.language,
+                ChatPreferences.silent,
+                ChatPreferences.push_style,
+                ChatPreferences.footer,
+                ChatPreferences.footer_link,
+            ).where(ChatPreferences.chat_id == chat_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return ChannelVoice()
+    language, silent, style, footer, footer_link = row
+    return ChannelVoice(language, bool(silent), style or DEFAULT_STYLE, footer, footer_link)
+
+
+async def set_channel_voice(session: AsyncSession, chat_id: int, voice: ChannelVoice) -> bool:
+    """Give the channel (a stored chat) this voice; True when it had another one."""
+    if await channel_voice(session, chat_id) == voice:
+        return False
+    await update_preferences(session, chat_id, language=voice.language, silent=voice.silent)
+    await session.execute(
+        update(ChatPreferences)
+        .where(ChatPreferences.chat_id == chat_id)
+        .values(push_style=voice.style, footer=voice.footer, footer_link=voice.footer_link)
+    )
+    return True

@@ -312,3 +312,18 @@ def test_progress_shown_nothing_clears_nothing() -> None:
     progress("scanning", 1, None)
     progress.close()
     assert stream.getvalue() == ""
+
+
+def test_validate_checks_a_channels_voice_against_the_bots_languages(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "channels.yaml").write_text(
+        '"@ai_news_de":\n  topics: [AI]\n  language: de\n"@ai_news_fr":\n  topics: [AI]\n  language: fr\n',
+        encoding="utf-8",
+    )
+    result = newsbot("validate", "content", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert errors == [
+        "content/channels.yaml:6: error: language of @ai_news_fr must be one of en, de; got 'fr'"
+    ]

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.ops.access import AccessList
 from bot.ops.channels import ChannelDirectory
+from bot.texts.registry import LANGUAGES
 from storage.catalog.topic_directory import load_directory
 from storage.db.database import Database
 from storage.readers.channels import ManagedChannel, managed_channels
@@ -76,7 +77,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 def directory(db: Database, root: Path, told: list[str]) -> ChannelDirectory:
-    channels = ChannelDirectory(db, root, clock=lambda: NOW, display_prefix="content")
+    channels = ChannelDirectory(db, root, clock=lambda: NOW, languages=LANGUAGES, display_prefix="content")
     channels.alert = told.append
     return channels
 

@@ -15,6 +15,7 @@ from bot.push.render import link_preview, render_push
 from bot.texts.en import ENGLISH
 from bot.texts.registry import texts_for
 from storage.catalog.corrections import CorrectionTarget
+from storage.content.channel_voice import ChannelVoice
 from tests.bot.push.test_render import AI, SEED, VISION
 
 
@@ -109,3 +110,14 @@ def test_settings_follow_the_push_settings() -> None:
     )
     # Longer than a poll (every sender re-reads the article) and a send that was already in flight.
     assert derived.settle == timedelta(seconds=12)
+
+
+def test_a_channel_push_is_edited_in_its_voice() -> None:
+    voice = ChannelVoice("de", style="text", footer="Mehr & mehr")
+    edit = render_edit(target("text", voice=voice, language="de"), SEED, "newsbot_test_bot")
+    assert edit.preview == link_preview(SEED, False)  # text style: no preview, whatever image_previews says
+    assert edit.html.endswith("\n\nMehr &amp; mehr")
+    assert edit.keyboard.inline_keyboard[-1][0].url == "https://t.me/newsbot_test_bot?start=follow-1-ai"
+    assert render_edit(target("text", voice=replace(voice, style="preview")), SEED).preview == link_preview(
+        SEED, True
+    )

@@ -16,11 +16,13 @@ from storage.content.channel_file import (
 from storage.content.validation import validate_folder
 from tests.articles import article_text
 
+LANGUAGES = ("en", "de")  # the bot's catalogues (bot/texts/registry.py)
+
 FILE = "content/channels.yaml"
 
 
 def parse(text: str) -> tuple[list[ChannelEntry], list[ChannelRef], bool, list[str]]:
-    channel_map, diagnostics = parse_channel_map(text.encode(), FILE)
+    channel_map, diagnostics = parse_channel_map(text.encode(), FILE, languages=LANGUAGES)
     return (
         list(channel_map.entries),
         list(channel_map.broken),
@@ -113,24 +115,24 @@ def test_unquoted_at_sign_gets_a_hint() -> None:
 
 def test_empty_or_missing_file_means_no_channels(tmp_path: Path) -> None:
     assert parse("# nothing yet\n") == ([], [], True, [])
-    channel_map, diagnostics = load_channel_map(tmp_path / "channels.yaml", FILE)
+    channel_map, diagnostics = load_channel_map(tmp_path / "channels.yaml", FILE, languages=LANGUAGES)
     assert channel_map.readable and channel_map.entries == () and diagnostics == []
 
 
 def test_binary_or_oversized_files_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "channels.yaml"
     path.write_bytes(b'"@ai_news": [AI]\n' * 10)
-    channel_map, diagnostics = load_channel_map(path, FILE, max_bytes=20)
+    channel_map, diagnostics = load_channel_map(path, FILE, max_bytes=20, languages=LANGUAGES)
     assert not channel_map.readable and "larger than the limit of 20 bytes" in str(diagnostics[0])
     path.write_bytes(b"\xff\xfe")
-    channel_map, diagnostics = load_channel_map(path, FILE)
+    channel_map, diagnostics = load_channel_map(path, FILE, languages=LANGUAGES)
     assert not channel_map.readable and "not valid UTF-8" in str(diagnostics[0])
 
 
 def test_validate_checks_channels_yaml_and_never_takes_it_for_an_article(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(article_text(url="https://example.com/a"), encoding="utf-8")
     (tmp_path / "channels.yaml").write_text('"@ai_news": [AI]\nops_news: [Security]\n', encoding="utf-8")
-    report = validate_folder(tmp_path, "content/")
+    report = validate_folder(tmp_path, "content/", languages=LANGUAGES)
     assert (report.files_checked, report.articles_ok, report.files_with_errors) == (1, 1, 1)
     assert [str(d) for d in report.diagnostics] == [
         """content/channels.yaml:2: error: 'ops_news' needs an '@': write "@ops_news\""""

@@ -9,6 +9,8 @@ import pytest
 from storage.content.parsing import parse_article
 from storage.content.validation import ValidationReport, validate_folder
 
+LANGUAGES = ("en", "de")  # the bot's catalogues (bot/texts/registry.py)
+
 ROOT = Path(__file__).parents[3]
 CONTENT = ROOT / "content"
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -39,7 +41,7 @@ HOSTILE_REASONS = {
 
 
 def test_shipped_content_is_valid() -> None:
-    report = validate_folder(CONTENT, "content", 1 << 20)
+    report = validate_folder(CONTENT, "content", 1 << 20, languages=LANGUAGES)
     assert [str(diagnostic) for diagnostic in report.diagnostics] == []
     assert report.articles_ok >= 15
     assert report.summary_line() == f"{report.articles_ok} articles ok, 0 files with errors, 0 warnings"
@@ -57,7 +59,7 @@ def test_every_hostile_file_is_refused_for_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # python-tag.md would create ./hostile-marker if anything ran it
-    report = validate_folder(HOSTILE, "hostile", 1 << 20)
+    report = validate_folder(HOSTILE, "hostile", 1 << 20, languages=LANGUAGES)
     errors = {d.path.removeprefix("hostile/"): str(d) for d in report.diagnostics if d.is_error}
     assert sorted(errors) == sorted(HOSTILE_REASONS)
     for name, expected in HOSTILE_REASONS.items():
@@ -99,7 +101,7 @@ def test_duplicates_keep_the_file_whose_path_sorts_first(tmp_path: Path) -> None
     write(tmp_path, "b.md", article("https://example.com/x"))
     write(tmp_path, "a/z.md", article("https://EXAMPLE.com/x#top"))
     write(tmp_path, "a-b.md", article("https://example.com/x?utm_source=feed"))
-    report = validate_folder(tmp_path, "content", 1 << 20)
+    report = validate_folder(tmp_path, "content", 1 << 20, languages=LANGUAGES)
     assert list(report.articles) == ["content/a/z.md"]
     assert report.diagnostics == () and report.ok, "a story filed twice is no error"
     assert [str(d) for d in report.duplicates] == [
@@ -118,7 +120,7 @@ def test_report_counts_orders_and_names_files(tmp_path: Path) -> None:
     write(tmp_path, ".drafts/hidden.md", "not even front matter")
     write(tmp_path, "notes.txt", "ignored")
     write(tmp_path, "topics.yaml", "- name: AI\n- name: ai\n")
-    report = validate_folder(tmp_path, "content/", 1 << 20)
+    report = validate_folder(tmp_path, "content/", 1 << 20, languages=LANGUAGES)
     assert [str(d) for d in report.diagnostics] == [
         "content/sub/b.md:3: error: field 'webUrl' must be an absolute http or https URL, got 'javascript:alert(1)'",
         "content/sub/b.md:6: error: field 'quality' must be a whole number of at least 0, got -900",
@@ -140,7 +142,7 @@ def test_json_report_schema(tmp_path: Path) -> None:
     write(tmp_path, "c.md", article("https://example.com/a#again", "publishedDateTime: 2026-01-01\n"))
     write(tmp_path, "d.md", article("https://example.com/d").replace("2026-01-01T00:00:00Z", "2026-01-01"))
     write(tmp_path, "e.md", article("https://example.com/a?utm_source=x"))
-    report = validate_folder(tmp_path, "content", 1 << 20)
+    report = validate_folder(tmp_path, "content", 1 << 20, languages=LANGUAGES)
     document = report.as_json()
     assert json.loads(json.dumps(document)) == {
         "version": 2,
@@ -189,7 +191,7 @@ def test_size_limit_and_unreadable_files_are_reported(tmp_path: Path) -> None:
     outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
     outside.write_text(article("https://example.com/outside"), encoding="utf-8")
     (tmp_path / "escape.md").symlink_to(outside)
-    report = validate_folder(tmp_path, "content", 400)
+    report = validate_folder(tmp_path, "content", 400, languages=LANGUAGES)
     assert [str(d) for d in report.diagnostics] == [
         "content/big.md: error: file is larger than the limit of 400 bytes",
         f"content/escape.md: error: symlink leads outside the content folder (to {outside})",
@@ -197,13 +199,13 @@ def test_size_limit_and_unreadable_files_are_reported(tmp_path: Path) -> None:
 
 
 def test_missing_folder() -> None:
-    report = validate_folder(ROOT / "no-such-folder", "no-such-folder", 1 << 20)
+    report = validate_folder(ROOT / "no-such-folder", "no-such-folder", 1 << 20, languages=LANGUAGES)
     assert [str(d) for d in report.diagnostics] == ["no-such-folder: error: content folder not found"]
     assert report.summary_line() == "0 articles ok, 1 files with errors, 0 warnings"
 
 
 def test_empty_folder_is_valid(tmp_path: Path) -> None:
-    report = validate_folder(tmp_path, "content", 1 << 20)
+    report = validate_folder(tmp_path, "content", 1 << 20, languages=LANGUAGES)
     assert report == ValidationReport("content", 0)
     assert report.ok
 
@@ -212,5 +214,7 @@ def test_progress_is_told_each_file_of_the_whole(tmp_path: Path) -> None:
     for n in range(3):
         write(tmp_path, f"{n}.md", article(f"https://example.com/{n}"))
     calls: list[tuple[str, int, int | None]] = []
-    validate_folder(tmp_path, "content", 1 << 20, progress=lambda *call: calls.append(call))
+    validate_folder(
+        tmp_path, "content", 1 << 20, progress=lambda *call: calls.append(call), languages=LANGUAGES
+    )
     assert calls == [("checking", 1, 3), ("checking", 2, 3), ("checking", 3, 3)]

@@ -8,11 +8,13 @@ from pathlib import Path
 from storage.content.validation import validate_folder
 from tests.wild_corpus import write_corpus
 
+LANGUAGES = ("en", "de")  # the bot's catalogues (bot/texts/registry.py)
+
 
 def test_a_real_looking_collection_loads_whole_and_quietly(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path, files=700)
     assert corpus.videos > 50 and corpus.without_images > 40 and corpus.duplicates > 0
-    report = validate_folder(tmp_path, "site", 1 << 20)
+    report = validate_folder(tmp_path, "site", 1 << 20, languages=LANGUAGES)
     assert report.files_checked == 700
     assert report.articles_ok == 700 - corpus.duplicates  # nothing sendable rejected
     assert report.ok and report.errors == 0

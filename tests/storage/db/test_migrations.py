@@ -297,6 +297,45 @@ async def test_0007_adds_the_markers_of_deleted_articles_and_its_downgrade_drops
         assert (await connection.execute(text("SELECT count(*) FROM pruned_urls"))).scalar() == 0
 
 
+async def test_0009_gives_preferences_a_channel_voice_and_its_downgrade_keeps_them(
+    database: Database, database_url: str
+) -> None:
+    await database.upgrade("0008")
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO chats (id, type, status, created_at, updated_at, managed)"
+                " VALUES (-1001, 'channel', 'active', :at, :at, true)"
+            ),
+            {"at": STORED_NOW},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO chat_preferences (chat_id, min_quality, image_previews, silent, language,"
+                " quiet_mode) VALUES (-1001, 0, true, true, 'de', 'digest')"
+            )
+        )
+    await database.upgrade("0009")
+    async with database.engine.begin() as connection:
+        voice = "SELECT language, silent, push_style, footer, footer_link FROM chat_preferences"
+        assert (await connection.execute(text(voice))).one() == ("de", True, None, None, None)
+        await connection.execute(
+            text("UPDATE chat_preferences SET push_style = 'preview', footer = :f, footer_link = :l"),
+            {"f": "Mehr auf example.org " + "ä" * 200, "l": "https://example.org/" + "p" * 2000},
+        )
+
+    downgraded = run("downgrade", "0008", env={"DATABASE_URL": database_url}, program=("-m", "alembic"))
+    assert downgraded.returncode == 0, downgraded.stdout + downgraded.stderr
+    async with database.engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: [column["name"] for column in inspect(sync).get_columns("chat_preferences")]
+        )
+        assert not {"push_style", "footer", "footer_link"} & set(columns)
+        kept = "SELECT chat_id, language, silent FROM chat_preferences"
+        assert (await connection.execute(text(kept))).one() == (-1001, "de", True)
+    await database.upgrade("0009")
+
+
 async def test_readers_quality_choices_move_to_the_nearest_share_of_each_topic(database: Database) -> None:
     await database.upgrade("0004")
     async with database.engine.begin() as connection:
