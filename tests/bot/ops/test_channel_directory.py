@@ -150,7 +150,12 @@ async def test_a_private_deployment_leaves_out_the_channels_it_does_not_list(
     assert len(await state(db)) == 2 and told == []  # public: both served
 
     private = ChannelDirectory(
-        db, tmp_path, clock=lambda: NOW, display_prefix="content", access=AccessList(frozenset({AI_NEWS}))
+        db,
+        tmp_path,
+        clock=lambda: NOW,
+        languages=LANGUAGES,
+        display_prefix="content",
+        access=AccessList(frozenset({AI_NEWS})),
     )
     private.alert = told.append
     await private.refresh(telegram)  # type: ignore[arg-type]
@@ -160,7 +165,11 @@ async def test_a_private_deployment_leaves_out_the_channels_it_does_not_list(
         "this deployment is private: no pushes. Add -1001002 to ALLOWED_CHATS to serve it."
     ]
     by_name = ChannelDirectory(
-        db, tmp_path, clock=lambda: NOW, access=AccessList(usernames=frozenset({"ai_news", "ops_news"}))
+        db,
+        tmp_path,
+        clock=lambda: NOW,
+        languages=LANGUAGES,
+        access=AccessList(usernames=frozenset({"ai_news", "ops_news"})),
     )
     await by_name.refresh(telegram)  # type: ignore[arg-type]
     assert [channel.chat_id for channel, _ in await state(db)] == [OPS_NEWS, AI_NEWS]
