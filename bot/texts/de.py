@@ -224,4 +224,7 @@ GERMAN = Texts(
     # Groups (bot/chat/handlers/groups.py).
     group_admins_only="Nur die Admins dieser Gruppe können ihre Themen und Einstellungen ändern.",
     toast_group_admins_only="Das können nur die Admins der Gruppe.",
+    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py).
+    inline_follow="➕ {topic} folgen",
+    inline_date="{day}. {month} {year}",
 )

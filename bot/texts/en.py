@@ -216,6 +216,11 @@ class Texts:
     group_admins_only: str = "Only this group's admins can change its topics and settings."
     toast_group_admins_only: str = "Only the group's admins can do that."
 
+    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py), plain text: the follow button's
+    # label, and the date in the "source · date" line of a result and of the card it posts.
+    inline_follow: str = "➕ Follow {topic}"
+    inline_date: str = "{day} {month} {year}"
+
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""
         return dict(self.command_descriptions).get(command, description)
