@@ -7,8 +7,9 @@ Handler groups, in the order PTB consults them:
       go no further, before anything counts, answers or stores them (bot/chat/handlers/access.py);
   -2  flood control: a chat over its command budget is answered once, then ignored (ApplicationHandlerStop);
   -1  group admins: in groups, only administrators change topics and settings (bot/chat/handlers/groups.py);
-   0  commands (from each module's ``commands()``), buttons (``button_handlers()``), membership changes,
-      then the fallbacks for unknown commands and plain text.
+   0  commands (from each module's ``commands()``), buttons (``button_handlers()``), inline queries
+      (bot/chat/handlers/inline.py), membership changes, then the fallbacks for unknown commands and
+      plain text.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.chat.handlers import (
     admin,
     filters,
     groups,
+    inline,
     news,
     preferences,
     schedule,
@@ -55,7 +57,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 64
 REPLY_RETRIES = 3
-ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER, Update.INLINE_QUERY)
 
 
 def all_commands() -> list[Command]:
@@ -182,6 +184,7 @@ def build_application(
     for module in (topics, preferences, filters, schedule, account, push_buttons):
         application.add_handlers(module.button_handlers())
     application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handlers(inline.handlers())
     application.add_handlers(start.membership_handlers())
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(log_error)

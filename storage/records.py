@@ -119,3 +119,13 @@ class DigestItem:
     web_url: str
     provider_name: str | None
     published_at: datetime
+
+
+# Inline mode (bot/chat/handlers/inline.py): an article as a shared card shows it.
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """An article list's entry with what a shared card adds: its first image and its topics."""
+
+    article: ArticleSummary
+    image_url: str | None  # the first image that has not failed before
+    topics: tuple[TopicRef, ...]  # in key order

@@ -15,9 +15,18 @@ from aiohttp import web
 from bot.emulator.faults import Faults
 from bot.emulator.limits import EmulatorLimits
 from bot.emulator.spec import ApiSpec
-from bot.emulator.state import CallbackRecord, CallRecord, ChatInfo, EmulatorState, SentMessage, Violation
+from bot.emulator.state import (
+    CallbackRecord,
+    CallRecord,
+    ChatInfo,
+    EmulatorState,
+    InlineQueryRecord,
+    SentMessage,
+    Violation,
+)
 
 PREFIX = "/_emulator"
+MAX_ANSWER_WAIT = 15.0  # seconds an inline query endpoint may wait for the bot's answer
 Route = Callable[[web.Request], Awaitable[Any]]
 
 
@@ -30,6 +39,7 @@ class Controlled(Protocol):
     spec: ApiSpec
     state: EmulatorState
     privacy_mode: bool
+    inline_feedback: bool
 
     @property
     def faults(self) -> Faults: ...
@@ -44,6 +54,11 @@ class Controlled(Protocol):
     async def inject_message(self, *args: Any, **kwargs: Any) -> Any: ...
     async def inject_callback(self, *args: Any, **kwargs: Any) -> Any: ...
     async def inject_member(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None: ...
+    async def inject_inline_query(self, *args: Any, **kwargs: Any) -> Any: ...
+    async def choose_inline_result(self, *args: Any, **kwargs: Any) -> Any: ...
+    def inline_queries(self) -> list[InlineQueryRecord]: ...
+    def inline_answer(self, inline_query_id: str) -> InlineQueryRecord | None: ...
+    async def wait_for(self, *args: Any, **kwargs: Any) -> Any: ...
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[SentMessage]: ...
     def callback_answers(self) -> list[CallbackRecord]: ...
     def calls(self, method: str | None = None) -> list[CallRecord]: ...
@@ -60,6 +75,9 @@ def add_routes(app: web.Application, emulator: Controlled) -> None:
         ("POST", "/updates/message", routes.message),
         ("POST", "/updates/callback", routes.callback),
         ("POST", "/updates/member", routes.member),
+        ("POST", "/updates/inline", routes.inline_query),
+        ("POST", "/inline/choose", routes.choose),
+        ("GET", "/inline", routes.inline_queries),
         ("GET", "/sent", routes.sent),
         ("GET", "/calls", routes.calls),
         ("GET", "/callbacks", routes.callbacks),
@@ -114,6 +132,9 @@ class _Routes:
                 "POST /_emulator/updates/message",
                 "POST /_emulator/updates/callback",
                 "POST /_emulator/updates/member",
+                "POST /_emulator/updates/inline",
+                "POST /_emulator/inline/choose",
+                "GET /_emulator/inline",
                 "GET /_emulator/sent?chat_id=&since=",
                 "GET /_emulator/calls?method=&since=&params=",
                 "GET /_emulator/callbacks",
@@ -149,6 +170,38 @@ class _Routes:
     async def member(self, request: web.Request) -> dict[str, Any] | None:
         body = await _body(request)
         return await self.emulator.inject_member(body.pop("chat_id"), body.pop("status"), **body)
+
+    async def inline_query(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        wait = float(body.pop("wait", 0))
+        if not 0 <= wait <= MAX_ANSWER_WAIT:
+            raise ValueError(f"wait must be 0-{MAX_ANSWER_WAIT:g} seconds")
+        injected = await self.emulator.inject_inline_query(body.pop("user_id"), body.pop("query", ""), **body)
+        query_id = injected.inline_query_id
+        answer = None
+        if wait and injected.update is not None:
+            try:
+                record = await self.emulator.wait_for(
+                    lambda: self.emulator.inline_answer(query_id), timeout=wait
+                )
+            except TimeoutError:
+                record = None
+            answer = None if record is None else record.answer
+        return {"inline_query_id": query_id, "update": injected.update, "answer": answer}
+
+    async def choose(self, request: web.Request) -> dict[str, Any]:
+        body = await _body(request)
+        chosen = await self.emulator.choose_inline_result(
+            str(body.pop("inline_query_id")), str(body.pop("result_id")), **body
+        )
+        return {
+            "message": chosen.message,
+            "message_update": chosen.message_update,
+            "chosen_update": chosen.chosen_update,
+        }
+
+    async def inline_queries(self, request: web.Request) -> list[dict[str, Any]]:
+        return [dataclasses.asdict(record) for record in self.emulator.inline_queries()]
 
     async def sent(self, request: web.Request) -> list[dict[str, Any]]:
         messages = self.emulator.sent(_int_query(request, "chat_id"), _int_query(request, "since") or 0)
@@ -210,15 +263,18 @@ class _Routes:
             "privacy_mode": state.privacy_mode,
             "descriptions": dict(state.descriptions),
             "short_descriptions": dict(state.short_descriptions),
+            "inline_feedback": state.inline_feedback,
         }
 
     async def set_bot(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)
-        unknown = set(body) - {"privacy_mode"}
+        unknown = set(body) - {"privacy_mode", "inline_feedback"}
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}")
         if "privacy_mode" in body:
             self.emulator.privacy_mode = bool(body["privacy_mode"])
+        if "inline_feedback" in body:
+            self.emulator.inline_feedback = bool(body["inline_feedback"])
         return await self.get_bot(request)
 
     async def reset(self, request: web.Request) -> bool:

@@ -14,16 +14,18 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator import chats, delivery, messaging, profile
+from bot.emulator import chats, delivery, inline, messaging, profile
 from bot.emulator.calls import Answer, Call, Handler, jsonable
 from bot.emulator.errors import (
     EMULATOR_BUG,
+    SUSPICIOUS,
     UNKNOWN_PARAMETER,
     ApiError,
     not_found,
     not_implemented,
 )
 from bot.emulator.params import decode_params, missing_required
+from bot.emulator.spec import MethodSpec
 from bot.emulator.state import CallRecord, EmulatorState
 from bot.emulator.wire import error_answer, json_answer, read_request
 
@@ -37,7 +39,13 @@ LIBRARY_DEFAULTS = frozenset({"parse_mode"})
 
 def all_handlers() -> dict[str, Handler]:
     """Every implemented method, by its canonical (spec) name."""
-    return {**profile.handlers(), **messaging.handlers(), **delivery.handlers(), **chats.handlers()}
+    return {
+        **profile.handlers(),
+        **messaging.handlers(),
+        **delivery.handlers(),
+        **chats.handlers(),
+        **inline.handlers(),
+    }
 
 
 class Dispatcher:
@@ -69,6 +77,15 @@ class Dispatcher:
                 if name in LIBRARY_DEFAULTS:
                     continue
                 self.state.violate(UNKNOWN_PARAMETER, method, f"{method} has no parameter {name!r}", params)
+            for name in _structured_strings(spec, raw.params):
+                # Telegram keeps the JSON text as the string: an empty next_offset sent as [] by
+                # mistake becomes the offset "[]", which clients then send back for ever.
+                self.state.violate(
+                    SUSPICIOUS,
+                    method,
+                    f"{name} is a String but was sent as JSON {raw.params[name]!r}",
+                    params,
+                )
             missing = missing_required(spec, decoded.values)
             if missing is not None:
                 raise missing
@@ -146,6 +163,17 @@ class Dispatcher:
                 retry_after,
             )
         )
+
+
+def _structured_strings(spec: MethodSpec, raw: dict[str, Any]) -> list[str]:
+    """The String-only parameters that arrived as a JSON array or object instead of a string."""
+    return [
+        name
+        for name, value in raw.items()
+        if isinstance(value, list | dict)
+        and (field := spec.field(name)) is not None
+        and field.types == ("String",)
+    ]
 
 
 def _client_gone(request: web.Request) -> bool:

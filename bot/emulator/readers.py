@@ -148,7 +148,7 @@ def reader_message(
         message["entities"] = entities
     state.incoming[(chat.id, message["message_id"])] = message
     update = None
-    if _bot_sees(state, chat, message):
+    if bot_sees(state, chat, message):
         update = state.push_update("channel_post" if chat_type == "channel" else "message", message)
     return InjectedMessage(message, update)
 
@@ -248,7 +248,8 @@ def _sender_chat(state: EmulatorState, chat: ChatInfo, sender_chat_id: int | Non
     return sender
 
 
-def _bot_sees(state: EmulatorState, chat: ChatInfo, message: dict[str, Any]) -> bool:
+def bot_sees(state: EmulatorState, chat: ChatInfo, message: dict[str, Any]) -> bool:
+    """Whether Telegram passes a message in ``chat`` to the bot."""
     # In privacy mode a bot in a group gets only commands meant for it, replies to it and mentions
     # of it, unless it is an administrator; a bot that left or was kicked gets nothing, and a
     # channel's posts reach only its administrators.
@@ -258,7 +259,7 @@ def _bot_sees(state: EmulatorState, chat: ChatInfo, message: dict[str, Any]) -> 
         return chat.bot_status == "administrator"
     if chat.private or not state.privacy_mode or chat.bot_status == "administrator":
         return True
-    text: str = message["text"]
+    text: str = message.get("text") or message.get("caption") or ""
     name = state.bot_username.lower()
     for match in _COMMAND.finditer(text):
         addressee = match.group(1)

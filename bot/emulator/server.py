@@ -16,6 +16,7 @@ from bot.emulator import control
 from bot.emulator.delivery import WebhookSender
 from bot.emulator.dispatch import Dispatcher
 from bot.emulator.faults import Faults
+from bot.emulator.inline import ChosenResult, InjectedInlineQuery, choose_result, reader_inline_query
 from bot.emulator.limits import EmulatorLimits
 from bot.emulator.readers import (
     InjectedCallback,
@@ -27,7 +28,15 @@ from bot.emulator.readers import (
     reader_tap,
 )
 from bot.emulator.spec import ApiSpec
-from bot.emulator.state import CallbackRecord, CallRecord, ChatInfo, EmulatorState, SentMessage, Violation
+from bot.emulator.state import (
+    CallbackRecord,
+    CallRecord,
+    ChatInfo,
+    EmulatorState,
+    InlineQueryRecord,
+    SentMessage,
+    Violation,
+)
 
 WEBHOOK_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -242,6 +251,48 @@ class BotApiEmulator:
         await self.state.notify()
         return update
 
+    async def inject_inline_query(
+        self,
+        user_id: int,
+        query: str,
+        *,
+        offset: str = "",
+        chat_type: str | None = "sender",
+        language_code: str | None = "en",
+        first_name: str | None = None,
+        username: str | None = None,
+    ) -> InjectedInlineQuery:
+        """A reader types ``@bot query`` (``offset``: the ``next_offset`` of the answer before, to page)."""
+        injected = reader_inline_query(
+            self.state,
+            user_id,
+            query,
+            offset=offset,
+            chat_type=chat_type,
+            language_code=language_code,
+            first_name=first_name,
+            username=username,
+        )
+        await self.state.notify()
+        return injected
+
+    async def choose_inline_result(
+        self, inline_query_id: str, result_id: str, *, chat_id: int | None = None
+    ) -> ChosenResult:
+        """The reader picks a result: posted in ``chat_id`` (default: their chat with the bot) via the bot."""
+        chosen = choose_result(self.state, inline_query_id, result_id, chat_id=chat_id)
+        await self.state.notify()
+        return chosen
+
+    @property
+    def inline_feedback(self) -> bool:
+        """BotFather's /setinlinefeedback: whether picked results reach the bot as chosen_inline_result."""
+        return self.state.inline_feedback
+
+    @inline_feedback.setter
+    def inline_feedback(self, enabled: bool) -> None:
+        self.state.inline_feedback = enabled
+
     # -- observation --------------------------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, since: int = 0) -> list[SentMessage]:
@@ -255,6 +306,15 @@ class BotApiEmulator:
     def callback_answers(self) -> list[CallbackRecord]:
         """Every delivered tap with the bot's answer (``answered`` false if it never came)."""
         return list(self.state.callbacks.values())
+
+    def inline_queries(self) -> list[InlineQueryRecord]:
+        """Every delivered inline query with the bot's answer (``answered`` false if it never came)."""
+        return list(self.state.inline_queries.values())
+
+    def inline_answer(self, inline_query_id: str) -> InlineQueryRecord | None:
+        """One inline query, once the bot has answered it (None before)."""
+        record = self.state.inline_queries.get(inline_query_id)
+        return record if record is not None and record.answered else None
 
     def calls(self, method: str | None = None) -> list[CallRecord]:
         """The call log, optionally for one method."""
@@ -306,7 +366,7 @@ class BotApiEmulator:
 
     def reset(self) -> None:
         """Back to a fresh emulator: no chats, messages, updates, calls, violations or faults, the
-        limits given to the constructor, privacy mode on."""
+        limits given to the constructor, privacy mode on, inline feedback off."""
         self.state.clear()
         self.webhook_deliveries.clear()
 

@@ -148,6 +148,26 @@ class CallbackRecord:
 
 
 @dataclass
+class InlineQueryRecord:
+    """An inline query the emulator delivered, the bot's answer to it, and the results readers chose.
+
+    ``answer`` holds the answerInlineQuery parameters as Telegram keeps them: ``results`` (as sent),
+    ``cache_time``, ``is_personal``, ``next_offset`` and ``button``.
+    """
+
+    id: str
+    user_id: int
+    query: str
+    offset: str
+    chat_type: str | None
+    created: float
+    answered: bool = False
+    answer: dict[str, Any] | None = None
+    answered_at: float | None = None
+    chosen: list[dict[str, Any]] = field(default_factory=list)  # result_id, chat_id, message_id
+
+
+@dataclass
 class CallRecord:
     """One Bot API call and how it ended.
 
@@ -233,6 +253,9 @@ class EmulatorState:
         self.next_update_id = 1
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_KINDS
         self.callbacks: dict[str, CallbackRecord] = {}
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
+        # BotFather's /setinlinefeedback: whether a chosen inline result also reaches the bot as an update.
+        self.inline_feedback = False
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         # The bot's description and short description by language code ("" for every other language).
         self.descriptions: dict[str, str] = {}

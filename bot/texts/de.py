@@ -260,4 +260,7 @@ GERMAN = Texts(
     private_refusal_toast="🔒 Tut mir leid, dieser Bot ist privat.",
     # Channels with their own voice (issue 19, channels.yaml).
     push_follow="➕ {topic} folgen",
+    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py).
+    inline_follow="➕ {topic} folgen",
+    inline_date="{day}. {month} {year}",
 )

@@ -253,6 +253,10 @@ class Texts:
     # Channels with their own voice (issue 19, channels.yaml): the button under a channel's push that
     # follows its topic in the bot (a deep link). Plain text.
     push_follow: str = "➕ Follow {topic}"
+    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py), plain text: the follow button's
+    # label, and the date in the "source · date" line of a result and of the card it posts.
+    inline_follow: str = "➕ Follow {topic}"
+    inline_date: str = "{day} {month} {year}"
 
     def describe(self, command: str, description: str) -> str:
         """A command's line in /help and the menu: this language's, or the declared English ``description``."""

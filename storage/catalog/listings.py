@@ -165,8 +165,19 @@ def _latest_followed() -> Select[*_ArticleRow]:
     )
 
 
+def _latest_live() -> Select[*_ArticleRow]:
+    """Newest first over every live article: one range scan of ``ix_articles_live_published``."""
+    return (
+        select(*_ARTICLE_COLUMNS)
+        .where(_live(), Article.published_at <= _NOW)
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .limit(_LIMIT)
+    )
+
+
 _LATEST_OF_TOPIC = _latest_of_topic()
 _LATEST_FOLLOWED = _latest_followed()
+_LATEST_LIVE = _latest_live()
 
 
 async def latest_articles(
@@ -195,6 +206,14 @@ async def latest_articles(
         }
         rows = await session.execute(_LATEST_FOLLOWED, values)
     return _summaries(rows)
+
+
+async def newest_articles(session: AsyncSession, now: datetime, *, limit: int) -> list[ArticleSummary]:
+    """The newest live, published articles of every topic (inline mode's answer for a reader who follows
+    nothing)."""
+    if limit <= 0:
+        return []
+    return _summaries(await session.execute(_LATEST_LIVE, {"now": now, "limit": limit}))
 
 
 _SQLITE_PASSES = ((False, False), (True, False))  # (prefix, main only): whole words, then a prefix

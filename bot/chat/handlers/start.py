@@ -89,10 +89,11 @@ async def membership_changed(update: Update, context: NewsContext) -> None:
 
 
 def fallback_handlers() -> list[BaseHandler[Update, NewsContext, None]]:
-    """Registered last: whatever no command handler took."""
+    """Registered last: whatever no command handler took. A card a reader posted with inline mode in the
+    bot's own chat arrives "via" the bot: that is not a reader talking to it, and gets no hint."""
     return [
         MessageHandler(filters.COMMAND, unknown_command),
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, plain_text),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.VIA_BOT, plain_text),
     ]
 
 

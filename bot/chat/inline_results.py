@@ -1,0 +1,145 @@
+"""Pure rendering for inline mode: article cards in, ``InlineQueryResultArticle`` out. No I/O, no ``await``.
+
+A result shows the title, "source · date" and the excerpt, with the article's image as its thumbnail; the
+message it posts is the article card (title as a link, excerpt, source and date) with one "Follow <topic>"
+button whose URL is the topic's deep link (bot/chat/deeplinks.py), so whoever reads the shared card can
+follow the topic in one tap, whether or not they ever started the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+
+from bot.chat.deeplinks import follow_link
+from bot.chat.keyboards import MAX_BUTTON_LABEL
+from bot.chat.render import MAX_SOURCE_CHARS, MAX_TITLE_CHARS, escape, link, shorten
+from bot.texts.en import Texts
+from storage.records import ArticleCard, TopicRef
+
+# Telegram shows at most 50 results an answer; a page of 20 fills the result list without a wait.
+PAGE_SIZE = 20
+# Readers scroll a few pages at most: beyond this many results an answer says there are no more.
+MAX_RESULTS = 100
+# Shared answers (a topic, words) are the same for everyone and change when articles arrive; a personal
+# one (the empty query: the reader's own topics) changes when the reader follows another topic.
+SHARED_CACHE_SECONDS = 300
+PERSONAL_CACHE_SECONDS = 30
+MAX_EXCERPT_CHARS = 600  # in the card; with the title and source far below the 4,096 of a message
+MAX_DESCRIPTION_EXCERPT_CHARS = 200  # in the result list, where two or three lines show
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePage:
+    """Which slice of the matches an answer holds: results ``offset`` to ``offset + PAGE_SIZE``."""
+
+    offset: int
+
+    @classmethod
+    def parse(cls, offset: str) -> InlinePage:
+        """The page a query's ``offset`` asks for: "" (the first) or what an earlier ``next_offset`` said;
+        anything else, which only a forged query sends, is the first page."""
+        if not offset.isdigit() or int(offset) >= MAX_RESULTS:
+            return cls(0)
+        return cls(int(offset))
+
+    @property
+    def fetch(self) -> int:
+        """How many matches to read: this page's, and one more to know whether another page follows."""
+        return self.offset + PAGE_SIZE + 1
+
+    def next_offset(self, found: int) -> str | None:
+        """The ``next_offset`` to answer with when ``found`` matches were read (``fetch`` at most); None
+        on the last page. Telegram reads a missing next_offset as "" (no more results), and "" itself
+        cannot be sent: PTB 22.8 with ``Defaults`` turns an empty ``next_offset`` into ``[]``, which
+        Telegram would take as the offset "[]" and the client would ask for it again and again."""
+        following = self.offset + PAGE_SIZE
+        return str(following) if found > following and following < MAX_RESULTS else None
+
+    def slice(self, matches: Sequence[T]) -> list[T]:
+        return list(matches[self.offset : self.offset + PAGE_SIZE])
+
+
+def follow_topic(card: ArticleCard, preferred: Collection[int] = ()) -> TopicRef | None:
+    """The topic a card offers to follow: the first of ``preferred`` (the topic asked for, or the reader's
+    own) the article has, else its first topic; None for an article without topics."""
+    for topic in card.topics:
+        if topic.id in preferred:
+            return topic
+    return card.topics[0] if card.topics else None
+
+
+def inline_result(
+    card: ArticleCard, topic: TopicRef | None, bot_username: str, texts: Texts
+) -> InlineQueryResultArticle:
+    """One result: what the reader sees in the list, and the card it posts when picked."""
+    article = card.article
+    title = shorten(article.title, MAX_TITLE_CHARS) or article.web_url
+    details = source_and_date(article.provider_name, article.published_at, texts)
+    excerpt = shorten(article.excerpt or "", MAX_DESCRIPTION_EXCERPT_CHARS)
+    return InlineQueryResultArticle(
+        id=str(article.id),
+        title=title,
+        input_message_content=InputTextMessageContent(
+            card_html(card, texts),
+            parse_mode=ParseMode.HTML,
+            # is_disabled must be explicit: PTB fills unset fields from Defaults, which disable previews.
+            link_preview_options=LinkPreviewOptions(
+                is_disabled=False, url=article.web_url, prefer_large_media=True
+            ),
+        ),
+        reply_markup=follow_keyboard(topic, bot_username, texts),
+        url=article.web_url,
+        description="\n".join(part for part in (details, excerpt) if part),
+        thumbnail_url=card.image_url if _is_web_url(card.image_url) else None,
+    )
+
+
+def card_html(card: ArticleCard, texts: Texts) -> str:
+    """The shared message: the title as a link in bold, the excerpt, then "source · date"."""
+    article = card.article
+    title = shorten(article.title, MAX_TITLE_CHARS) or article.web_url
+    excerpt = shorten(article.excerpt or "", MAX_EXCERPT_CHARS)
+    details = escape(source_and_date(article.provider_name, article.published_at, texts))
+    blocks = [f"<b>{link(article.web_url, title)}</b>", *([escape(excerpt)] if excerpt else []), details]
+    return "\n\n".join(blocks)
+
+
+def follow_keyboard(topic: TopicRef | None, bot_username: str, texts: Texts) -> InlineKeyboardMarkup | None:
+    if topic is None:
+        return None
+    label = texts.inline_follow.format(topic=shorten(topic.name, MAX_BUTTON_LABEL))
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, url=follow_link(bot_username, topic.id, topic.name))]]
+    )
+
+
+def source_and_date(source: str | None, published_at: datetime, texts: Texts) -> str:
+    """``Example News · 27 Nov 2026`` (plain text): the date alone when the source is unknown."""
+    date = card_date(published_at, texts)
+    name = shorten(source or "", MAX_SOURCE_CHARS)
+    return f"{name} · {date}" if name else date
+
+
+def card_date(when: datetime, texts: Texts) -> str:
+    """The day an article was published, in UTC and the reader's language, whatever the machine's locale."""
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return texts.inline_date.format(
+        day=when.day, month=texts.month_abbreviations[when.month - 1], year=when.year
+    )
+
+
+def _is_web_url(url: str | None) -> bool:
+    return url is not None and url.lower().startswith(("http://", "https://"))
