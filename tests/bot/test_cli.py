@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -10,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot import cli
 from bot.cli import Progress
 from tests.articles import article_text
 
@@ -327,3 +331,19 @@ def test_validate_checks_a_channels_voice_against_the_bots_languages(tmp_path: P
     assert errors == [
         "content/channels.yaml:6: error: language of @ai_news_fr must be one of en, de; got 'fr'"
     ]
+
+
+def test_import_quiet_keeps_its_progress_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--quiet silences the summary on stdout, not the progress lines on stderr (they tell a slow import apart
+    from a stuck one; redirect stderr to drop them)."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'bot.db'}")
+    monkeypatch.setattr(cli, "Progress", functools.partial(Progress, delay=0.0, every=0.0))
+    monkeypatch.setattr(cli, "configure_logging", lambda *args: None)  # leave the suite's logging alone
+    assert cli.main(["import", "--quiet", str(content)]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert any(line.startswith("import: ") for line in err.splitlines()), err

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -142,3 +143,23 @@ async def test_a_group_counts_by_its_own_id_not_by_its_members(private: Harness)
     assert (await team.say("/mytopics", user_id=MEMBER)).body.startswith("Your topics")
     assert await traces(private, STRANGERS) == {}
     assert len(strangers.sent()) == 1
+
+
+async def test_inline_queries_find_nothing_for_an_outsider_and_everything_for_a_listed_user(
+    private: Harness,
+) -> None:
+    emulator = private.emulator
+
+    async def ask(user_id: int) -> Any:
+        injected = await emulator.inject_inline_query(user_id, "")
+        record = await emulator.wait_for(
+            lambda: emulator.inline_answer(injected.inline_query_id), timeout=WAIT
+        )
+        assert record.answer is not None
+        return record.answer
+
+    outsider = await ask(OUTSIDER)
+    assert (outsider["results"], outsider["is_personal"]) == ([], True)
+    assert await traces(private, OUTSIDER) == {}
+    assert (await ask(FRIEND))["results"] != []
+    assert [m for m in emulator.sent() if m.chat_id == OUTSIDER] == []  # no refusal message for a query
