@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db.database import SQLITE_BUSY_TIMEOUT_MS, Database, sqlite_path
-from storage.db.inline_sqlite import InlineSqliteConnection
+from storage.db.inline_sqlite import InlineSqliteConnection, inline_creator
 from tests.storage.factories import add_topic
 
 pytestmark = pytest.mark.sqlite_only
@@ -177,3 +178,57 @@ async def test_a_writer_cancelled_while_waiting_for_the_lock_leaves_the_connecti
         await add_topic(session, "Space")
     async with db.read() as session:
         assert await session.scalar(text("SELECT group_concat(name) FROM topics")) == "Space"
+
+
+def write_lock_is_free(path: Path) -> bool:
+    """Whether another connection can take SQLite's write lock at once."""
+    probe = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return True
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return False
+    finally:
+        probe.close()
+
+
+async def open_in_write_transaction(db: Database) -> tuple[InlineSqliteConnection, Any]:
+    """One of the bot's SQLite connections holding the write lock, with a cursor of its write still alive
+    (a read left half-way, as a task cancelled in the middle of a write leaves it); the cursor is returned to keep it alive."""
+    path = sqlite_path(db.url)
+    assert path is not None
+    connection = await inline_creator(f"sqlite+aiosqlite:///{path}")()
+    assert isinstance(connection, InlineSqliteConnection)
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.execute("INSERT INTO topics (key, name) VALUES ('ai', 'AI'), ('space', 'Space')")
+    cursor = await connection.execute("SELECT key FROM topics")
+    assert await cursor.fetchone() is not None  # one row read, the statement still open
+    assert not write_lock_is_free(path)
+    return connection, cursor
+
+
+async def test_closing_a_connection_mid_write_releases_the_write_lock(db: Database) -> None:
+    """sqlite3's close() in a write transaction with a cursor alive keeps the handle, and the lock, as a
+    zombie until the cursor is collected; the bot's connections roll back first, so the lock goes at once."""
+    path = sqlite_path(db.url)
+    assert path is not None
+    connection, cursor = await open_in_write_transaction(db)
+    await connection.close()
+    assert write_lock_is_free(path)
+    del cursor
+
+
+async def test_a_forced_stop_mid_write_releases_the_write_lock(db: Database) -> None:
+    """SQLAlchemy's forced close of a connection it gave up on calls aiosqlite's stop(): it rolls back too."""
+    path = sqlite_path(db.url)
+    assert path is not None
+    connection, cursor = await open_in_write_transaction(db)
+    stopped = connection.stop()
+    assert stopped is not None
+    await stopped
+    connection._thread.join(timeout=10)
+    assert write_lock_is_free(path)
+    del cursor
