@@ -15,6 +15,7 @@ from bot.chat.context import Clock
 from bot.ops.config import Settings
 from bot.ops.metrics import Metrics
 from bot.ops.outages import DatabaseOutages
+from bot.push.access import PushAccess, username_of
 from bot.push.corrections import CorrectionSettings, CorrectionWorker
 from bot.push.messenger import TelegramMessenger
 from bot.push.retention import RetentionWorker
@@ -56,6 +57,7 @@ class PushService:
             metrics=metrics,
             fleet=fleet,
             outages=outages,
+            access=PushAccess(settings.access, settings.admin_ids, username_of(bot), clock=clock),
         )
         self.corrections = (
             CorrectionWorker(

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.ops.metrics import Metrics
 from bot.ops.outages import DatabaseOutages
+from bot.push.access import PushAccess
 from bot.push.ledger import SentLedger
 from bot.push.messenger import Failure, Messenger, SendFailure
 from bot.push.sender import ArticleCache, PushSender
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 BACKLOG = 500
+NOT_SERVED = "not served by this private deployment"
 BACKLOG_MAX_AGE = 1.0  # seconds: heads read longer ago are read again
 
 
@@ -86,8 +88,11 @@ class DeliveryWorker:
         on_failed: Callable[[str], None] | None = None,
         fleet: SenderFleet | None = None,
         outages: DatabaseOutages | None = None,
+        access: PushAccess | None = None,
     ) -> None:
         self.on_failed = on_failed
+        # A private deployment's pushes go only to the chats it serves (bot/push/access.py).
+        self.access = access
         # Database outages are waited out (bot/ops/outages.py): a round that fails on one waits for the
         # database, and what a finished send must write is retried until it is written.
         self.outages = outages
@@ -269,13 +274,22 @@ class DeliveryWorker:
                     self._first_photos.difference_update(head.article_id for head in lost)
                     heads = [head for head in heads if head.chat_id in mine]
             checks = await check_many(session, [head.delivery_id for head in heads], self.clock())
-        unwanted = [head for head in heads if head.delivery_id not in checks]
-        if unwanted:
+        outsiders = await self.access.outsiders(head.chat_id for head in heads) if self.access else set()
+        unwanted = [
+            head for head in heads if head.delivery_id not in checks and head.chat_id not in outsiders
+        ]
+        refused = [head for head in heads if head.chat_id in outsiders]
+        await self._cancel([head.delivery_id for head in unwanted], "no longer wanted")
+        await self._cancel([head.delivery_id for head in refused], NOT_SERVED)
+        self._first_photos.difference_update(head.article_id for head in [*unwanted, *refused])
+        wanted = [head for head in heads if head.delivery_id in checks and head.chat_id not in outsiders]
+        return [(head, checks[head.delivery_id]) for head in wanted]
+
+    async def _cancel(self, delivery_ids: list[int], reason: str) -> None:
+        if delivery_ids:
             async with self.db.write() as session:
-                await mark(session, [head.delivery_id for head in unwanted], "cancelled", "no longer wanted")
-            self.metrics.count_delivery("cancelled", len(unwanted))
-            self._first_photos.difference_update(head.article_id for head in unwanted)
-        return [(head, checks[head.delivery_id]) for head in heads if head.delivery_id in checks]
+                await mark(session, delivery_ids, "cancelled", reason)
+            self.metrics.count_delivery("cancelled", len(delivery_ids))
 
     def _spawn(self, destination: Destination, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=f"push-{destination[0]}")
@@ -321,11 +335,12 @@ class DeliveryWorker:
                 wanted = [p for p in queue if p.delivery_id in checks]
                 items = await digest_items(session, [p.article_id for p in wanted])
                 headings = await digest_headings(session, [p.delivery_id for p in wanted])
-            unwanted = [p.delivery_id for p in queue if p.delivery_id not in checks]
-            if unwanted:
-                async with self.db.write() as session:
-                    await mark(session, unwanted, "cancelled", "no longer wanted")
-                self.metrics.count_delivery("cancelled", len(unwanted))
+            if self.access and await self.access.outsiders([destination[0]]):
+                await self._cancel([p.delivery_id for p in queue], NOT_SERVED)
+                return
+            await self._cancel(
+                [p.delivery_id for p in queue if p.delivery_id not in checks], "no longer wanted"
+            )
             if not wanted:
                 return
             first_check = checks[wanted[0].delivery_id]
