@@ -29,16 +29,19 @@ async def turn_away(update: Update, context: NewsContext) -> None:
     visitor = Visitor.of(update)
     if admitted(visitor, deps.settings.access, deps.settings.admin_ids):
         return
+    if update.inline_query is not None:
+        # No message can carry the refusal here, so it stays due for the outsider's next message or tap.
+        await update.inline_query.answer([], cache_time=OUTSIDER_INLINE_CACHE_SECONDS, is_personal=True)
+        raise ApplicationHandlerStop
     key = visitor.key
-    due = key is not None and deps.refusals.due(key, deps.clock().date())
+    can_tell = update.message is not None or update.callback_query is not None
+    due = can_tell and key is not None and deps.refusals.due(key, deps.clock().date())
     if due:
         # The id only, as the refusal itself tells the outsider: what an operator adds to let them in.
         log.info("private deployment: refused chat %s (not in ALLOWED_CHATS or ALLOWED_USERNAMES)", key)
     # The outsider's own Telegram language: no stored choice is read, nothing about them is kept.
     texts = chosen_texts(update, None)
-    if update.inline_query is not None:
-        await update.inline_query.answer([], cache_time=OUTSIDER_INLINE_CACHE_SECONDS, is_personal=True)
-    elif update.callback_query is not None:
+    if update.callback_query is not None:
         await update.callback_query.answer(texts.private_refusal_toast if due else None)
     elif update.message is not None and due:
         await reply(update, texts.private_refusal.format(chat_id=key))

@@ -163,3 +163,6 @@ async def test_inline_queries_find_nothing_for_an_outsider_and_everything_for_a_
     assert await traces(private, OUTSIDER) == {}
     assert (await ask(FRIEND))["results"] != []
     assert [m for m in emulator.sent() if m.chat_id == OUTSIDER] == []  # no refusal message for a query
+    # The query could not carry the day's refusal, so the outsider's first message still does.
+    (refusal,) = await private.chat(OUTSIDER).say("/start")
+    assert refusal.body == REFUSAL.format(chat_id=OUTSIDER)
