@@ -65,7 +65,7 @@ class ProfileTexts:
             if match is None:
                 if variable.startswith(("BOT_DESCRIPTION_", "BOT_SHORT_DESCRIPTION_")):
                     problems.append(
-                        f"{variable}: the suffix must be a two-letter language code, as in BOT_DESCRIPTION_DE"
+                        f"{variable}: the suffix must be a two-letter language code in capitals, as in BOT_DESCRIPTION_DE"
                     )
                 continue
             short = match.group(1) == "BOT_SHORT_DESCRIPTION"

@@ -176,10 +176,12 @@ def test_profile_texts_over_telegrams_limits_or_with_a_bad_suffix_name_the_varia
                 "BOT_SHORT_DESCRIPTION_DE": "x" * 121,
                 "BOT_SHORT_DESCRIPTION": "x" * 120,
                 "BOT_DESCRIPTION_GERMAN": "Nachrichten",
+                "BOT_DESCRIPTION_de": "Nachrichten",
             }
         )
     assert raised.value.problems == [
         "BOT_DESCRIPTION: at most 512 characters (Telegram's limit), got 513",
-        "BOT_DESCRIPTION_GERMAN: the suffix must be a two-letter language code, as in BOT_DESCRIPTION_DE",
+        "BOT_DESCRIPTION_GERMAN: the suffix must be a two-letter language code in capitals, as in BOT_DESCRIPTION_DE",
+        "BOT_DESCRIPTION_de: the suffix must be a two-letter language code in capitals, as in BOT_DESCRIPTION_DE",
         "BOT_SHORT_DESCRIPTION_DE: at most 120 characters (Telegram's limit), got 121",
     ]
