@@ -6,7 +6,6 @@ Each refusal leaves the query open, so the same query then takes a correct answe
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -18,12 +17,6 @@ from bot.emulator import BotApiEmulator
 from tests.bot.emulator.fakes import READER, TOKEN, FakeClock
 
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
-
-
-@pytest.fixture
-async def http(emulator: BotApiEmulator) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=emulator.root_url) as session:
-        yield session
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -17,32 +16,15 @@ from telegram import (
 )
 
 from bot.emulator import BotApiEmulator
-from tests.bot.emulator.fakes import READER
+from tests.bot.emulator.fakes import READER, control_call, control_ok
 
 KEYBOARD = InlineKeyboardMarkup(
     [[InlineKeyboardButton("Follow", url="https://t.me/newsbot_test_bot?start=x")]]
 )
 
 
-@pytest.fixture
-async def http(emulator: BotApiEmulator) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=emulator.root_url) as session:
-        yield session
-
-
-async def call(http: aiohttp.ClientSession, verb: str, path: str, body: Any = None) -> tuple[int, Any]:
-    async with http.request(verb, f"/_emulator/{path}", json=body) as response:
-        return response.status, await response.json()
-
-
-async def ok(http: aiohttp.ClientSession, verb: str, path: str, body: Any = None) -> Any:
-    status, answer = await call(http, verb, path, body)
-    assert (status, answer["ok"]) == (200, True), answer
-    return answer["result"]
-
-
 async def bad(http: aiohttp.ClientSession, path: str, body: Any) -> str:
-    status, answer = await call(http, "POST", path, body)
+    status, answer = await control_call(http, "POST", path, body)
     assert (status, answer["ok"]) == (400, False), answer
     error: str = answer["error"]
     return error
@@ -50,7 +32,7 @@ async def bad(http: aiohttp.ClientSession, path: str, body: Any) -> str:
 
 async def answered(http: aiohttp.ClientSession, bot: telegram.Bot, query: str = "ai") -> str:
     """A reader's inline query the bot answered with a card with a keyboard ("k") and one without ("p")."""
-    injected = await ok(http, "POST", "updates/inline", {"user_id": READER, "query": query})
+    injected = await control_ok(http, "POST", "updates/inline", {"user_id": READER, "query": query})
     results = [
         InlineQueryResultArticle(
             "k",
@@ -73,7 +55,9 @@ async def test_an_inline_query_is_delivered_with_its_fields(http: aiohttp.Client
         "chat_type": "supergroup",
         "first_name": "Ann",
     }
-    injected = await ok(http, "POST", "updates/inline", {**body, "username": "ann", "language_code": "de"})
+    injected = await control_ok(
+        http, "POST", "updates/inline", {**body, "username": "ann", "language_code": "de"}
+    )
     update = injected["update"]["inline_query"]
     assert update["id"] == injected["inline_query_id"]
     assert (update["query"], update["offset"], update["chat_type"]) == ("ai agents", "10", "supergroup")
@@ -86,7 +70,7 @@ async def test_an_inline_query_is_delivered_with_its_fields(http: aiohttp.Client
     }
     assert injected["answer"] is None
     # chat_type null: the client did not say where the query was typed, and the update leaves it out.
-    unknown_place = await ok(http, "POST", "updates/inline", {"user_id": 7, "chat_type": None})
+    unknown_place = await control_ok(http, "POST", "updates/inline", {"user_id": 7, "chat_type": None})
     assert "chat_type" not in unknown_place["update"]["inline_query"]
     assert unknown_place["update"]["inline_query"]["query"] == ""
 
@@ -95,7 +79,7 @@ async def test_wait_returns_the_answer_once_the_bot_gives_it(
     emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
 ) -> None:
     pending = asyncio.create_task(
-        ok(http, "POST", "updates/inline", {"user_id": READER, "query": "ai", "wait": 10})
+        control_ok(http, "POST", "updates/inline", {"user_id": READER, "query": "ai", "wait": 10})
     )
     (record,) = await emulator.wait_for(emulator.inline_queries)
     result = InlineQueryResultArticle("a1", "Agents", InputTextMessageContent("Agents"))
@@ -108,7 +92,9 @@ async def test_wait_returns_the_answer_once_the_bot_gives_it(
 
 
 async def test_wait_gives_null_when_no_answer_comes(http: aiohttp.ClientSession) -> None:
-    injected = await ok(http, "POST", "updates/inline", {"user_id": READER, "query": "ai", "wait": 0.05})
+    injected = await control_ok(
+        http, "POST", "updates/inline", {"user_id": READER, "query": "ai", "wait": 0.05}
+    )
     assert injected["update"] is not None and injected["answer"] is None
 
 
@@ -136,7 +122,7 @@ async def test_a_bad_inline_query_names_its_field(
 
 
 async def test_a_query_of_256_characters_is_fine(http: aiohttp.ClientSession) -> None:
-    injected = await ok(http, "POST", "updates/inline", {"user_id": 42, "query": "q" * 256})
+    injected = await control_ok(http, "POST", "updates/inline", {"user_id": 42, "query": "q" * 256})
     assert len(injected["update"]["inline_query"]["query"]) == 256
 
 
@@ -144,7 +130,7 @@ async def test_a_picked_result_is_the_readers_message_via_the_bot(
     emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
 ) -> None:
     query_id = await answered(http, bot)
-    chosen = await ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "k"})
+    chosen = await control_ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "k"})
     message = chosen["message"]
     assert (message["chat"]["id"], message["chat"]["type"], message["from"]["id"]) == (
         READER,
@@ -164,14 +150,14 @@ async def test_a_picked_result_is_the_readers_message_via_the_bot(
 async def test_a_picked_result_goes_into_a_known_group(
     emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
 ) -> None:
-    await ok(http, "POST", "chats", {"chat_id": -100555, "type": "supergroup", "title": "Friends"})
+    await control_ok(http, "POST", "chats", {"chat_id": -100555, "type": "supergroup", "title": "Friends"})
     query_id = await answered(http, bot)
     body = {"inline_query_id": query_id, "result_id": "p", "chat_id": -100555}
-    message = (await ok(http, "POST", "inline/choose", body))["message"]
+    message = (await control_ok(http, "POST", "inline/choose", body))["message"]
     assert (message["chat"]["id"], message["text"], message["from"]["id"]) == (-100555, "Just text", READER)
     assert "reply_markup" not in message
     assert READER in emulator.state.chats[-100555].members
-    (listed,) = await ok(http, "GET", "inline")
+    (listed,) = await control_ok(http, "GET", "inline")
     assert listed["chosen"] == [{"result_id": "p", "chat_id": -100555, "message_id": message["message_id"]}]
 
 
@@ -205,11 +191,11 @@ async def test_a_bad_pick_is_a_clear_400(
         if value is not None
     }
     assert error in await bad(http, "inline/choose", body)
-    assert (await ok(http, "GET", "inline"))[0]["chosen"] == []
+    assert (await control_ok(http, "GET", "inline"))[0]["chosen"] == []
 
 
 async def test_an_unanswered_query_has_nothing_to_pick(http: aiohttp.ClientSession) -> None:
-    injected = await ok(http, "POST", "updates/inline", {"user_id": READER, "query": "ai"})
+    injected = await control_ok(http, "POST", "updates/inline", {"user_id": READER, "query": "ai"})
     query_id = injected["inline_query_id"]
     error = await bad(http, "inline/choose", {"inline_query_id": query_id, "result_id": "k"})
     assert error == f"the bot has not answered inline query {query_id!r}"
@@ -218,7 +204,7 @@ async def test_an_unanswered_query_has_nothing_to_pick(http: aiohttp.ClientSessi
 async def test_a_result_the_emulator_does_not_post_is_refused_clearly(
     http: aiohttp.ClientSession, bot: telegram.Bot
 ) -> None:
-    injected = await ok(http, "POST", "updates/inline", {"user_id": READER, "query": "where"})
+    injected = await control_ok(http, "POST", "updates/inline", {"user_id": READER, "query": "where"})
     query_id = injected["inline_query_id"]
     await bot.answer_inline_query(query_id, [telegram.InlineQueryResultLocation("l", 52.5, 13.4, "Berlin")])
     error = await bad(http, "inline/choose", {"inline_query_id": query_id, "result_id": "l"})
@@ -228,10 +214,10 @@ async def test_a_result_the_emulator_does_not_post_is_refused_clearly(
 async def test_inline_feedback_sends_chosen_inline_result(
     emulator: BotApiEmulator, http: aiohttp.ClientSession, bot: telegram.Bot
 ) -> None:
-    assert (await ok(http, "POST", "bot", {"inline_feedback": True}))["inline_feedback"] is True
+    assert (await control_ok(http, "POST", "bot", {"inline_feedback": True}))["inline_feedback"] is True
     query_id = await answered(http, bot, "agents")
-    keyed = await ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "k"})
-    plain = await ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "p"})
+    keyed = await control_ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "k"})
+    plain = await control_ok(http, "POST", "inline/choose", {"inline_query_id": query_id, "result_id": "p"})
     chosen = keyed["chosen_update"]["chosen_inline_result"]
     assert (chosen["result_id"], chosen["query"], chosen["from"]["id"]) == ("k", "agents", READER)
     # Only a message with a keyboard can be edited later, so only it gets an inline_message_id.
@@ -243,10 +229,10 @@ async def test_inline_feedback_sends_chosen_inline_result(
 
 
 async def test_the_list_of_inline_queries(http: aiohttp.ClientSession, bot: telegram.Bot) -> None:
-    assert await ok(http, "GET", "inline") == []
+    assert await control_ok(http, "GET", "inline") == []
     query_id = await answered(http, bot)
-    await ok(http, "POST", "updates/inline", {"user_id": 9, "query": "later", "chat_type": "group"})
-    first, second = await ok(http, "GET", "inline")
+    await control_ok(http, "POST", "updates/inline", {"user_id": 9, "query": "later", "chat_type": "group"})
+    first, second = await control_ok(http, "GET", "inline")
     assert (first["id"], first["user_id"], first["query"], first["offset"], first["chat_type"]) == (
         query_id,
         READER,
