@@ -1,14 +1,25 @@
-"""Checks every write to a chat passes: the chat exists, the bot may post, flood limits allow it."""
+"""Checks every write to a chat passes: the chat exists, the bot may post, flood limits allow it; the
+checks a text, caption, keyboard and link preview pass wherever they come in; and the check that a
+query the bot answers is still open."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.emulator.calls import Call
-from bot.emulator.errors import ApiError, bad_request, forbidden, not_implemented, too_many_requests
-from bot.emulator.links import LinkError, checked_link
+from bot.emulator.errors import (
+    QUERY_INVALID,
+    ApiError,
+    bad_request,
+    forbidden,
+    not_implemented,
+    too_many_requests,
+)
+from bot.emulator.formatting import format_text
+from bot.emulator.html import FormattedText
+from bot.emulator.links import LinkError, checked_http_link
 from bot.emulator.markup import check_reply_markup
 from bot.emulator.objects import reply_target
 from bot.emulator.state import ChatInfo
@@ -24,6 +35,15 @@ UNMODELED_PARAMS: Mapping[str, str] = MappingProxyType(
         "message_effect_id": "message effects",
     }
 )
+
+
+class _Query(Protocol):
+    answered: bool
+    created: float
+
+
+QueryRecord = TypeVar("QueryRecord", bound=_Query)
+
 _KICKED: Mapping[str, str] = MappingProxyType(
     {
         "private": "bot was blocked by the user",
@@ -84,26 +104,47 @@ def checked_thread(chat: ChatInfo, thread_id: int | None) -> int | None:
     return thread_id
 
 
-def checked_markup(call: Call, *, inline_only: bool = False) -> dict[str, Any] | None:
-    """Validated ``reply_markup``; legal oddities become recorded warnings."""
+def checked_text(call: Call, fields: Mapping[str, Any], name: str = "text") -> FormattedText:
+    """A message text as Telegram stores it: of a send (``call.params``) or of an inline result's
+    ``input_message_content`` (``name="message_text"``), parsed and limited alike."""
+    if "entities" in fields and fields.get("parse_mode"):
+        call.warn("both parse_mode and entities given; Telegram ignores entities")
+    return format_text(fields[name], fields.get("parse_mode"), fields.get("entities"))
+
+
+def checked_caption(call: Call, fields: Mapping[str, Any]) -> FormattedText | None:
+    """A media caption as Telegram stores it (``None`` without one): of sendPhoto or an inline result."""
+    caption = fields.get("caption")
+    if caption is None:
+        return None
+    if "caption_entities" in fields and fields.get("parse_mode"):
+        call.warn("both parse_mode and caption_entities given; Telegram ignores caption_entities")
+    return format_text(caption, fields.get("parse_mode"), fields.get("caption_entities"), caption=True)
+
+
+def checked_markup(
+    call: Call, fields: Mapping[str, Any] | None = None, *, inline_only: bool = False, where: str = ""
+) -> dict[str, Any] | None:
+    """Validated ``reply_markup`` of ``fields`` (the call's parameters by default, or an inline result);
+    legal oddities become recorded warnings, prefixed with ``where``."""
+    fields = call.params if fields is None else fields
     button_fields = {field.name for field in call.state.spec.types["InlineKeyboardButton"].fields}
-    checked = check_reply_markup(call.params.get("reply_markup"), button_fields, inline_only=inline_only)
+    checked = check_reply_markup(fields.get("reply_markup"), button_fields, inline_only=inline_only)
     for warning in checked.warnings:
-        call.warn(warning)
+        call.warn(where + warning)
     return checked.markup
 
 
-def checked_preview(call: Call) -> dict[str, Any] | None:
-    """Validated ``link_preview_options``: a given URL must be a public http(s) link."""
-    options = call.params.get("link_preview_options")
+def checked_preview(call: Call, fields: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """Validated ``link_preview_options`` of ``fields`` (the call's parameters by default, or an inline
+    result's ``input_message_content``): a given URL must be a public http(s) link."""
+    options = (call.params if fields is None else fields).get("link_preview_options")
     if options is None:
         return None
     url = options.get("url")
     if url is not None:
-        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-            raise bad_request(f"link preview URL {url!r} is invalid: Unsupported URL protocol")
         try:
-            checked_link(url)
+            checked_http_link(url)
         except LinkError as error:
             raise bad_request(f"link preview URL {url!r} is invalid: {error}") from error
     if options.get("prefer_small_media") and options.get("prefer_large_media"):
@@ -151,3 +192,14 @@ def require(call: Call, name: str, error: ApiError) -> Any:
     if name not in call.params:
         raise error
     return call.params[name]
+
+
+def open_query(call: Call, records: Mapping[str, QueryRecord], name: str) -> QueryRecord:
+    """The query parameter ``name`` names, if the bot may still answer it: once, within the time limit."""
+    record = records.get(str(call.params[name]))
+    expired = (
+        record is not None and call.state.clock() - record.created > call.state.limits.callback_query_timeout
+    )
+    if record is None or record.answered or expired:
+        raise bad_request(QUERY_INVALID)
+    return record

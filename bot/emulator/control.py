@@ -173,10 +173,10 @@ class _Routes:
 
     async def inline_query(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)
-        wait = float(body.pop("wait", 0))
-        if not 0 <= wait <= MAX_ANSWER_WAIT:
-            raise ValueError(f"wait must be 0-{MAX_ANSWER_WAIT:g} seconds")
-        injected = await self.emulator.inject_inline_query(body.pop("user_id"), body.pop("query", ""), **body)
+        wait = body.pop("wait", 0)
+        if not isinstance(wait, int | float) or isinstance(wait, bool) or not 0 <= wait <= MAX_ANSWER_WAIT:
+            raise ValueError(f"wait must be 0-{MAX_ANSWER_WAIT:g} seconds, not {wait!r}")
+        injected = await self.emulator.inject_inline_query(body.pop("user_id", None), **body)
         query_id = injected.inline_query_id
         answer = None
         if wait and injected.update is not None:
@@ -191,8 +191,14 @@ class _Routes:
 
     async def choose(self, request: web.Request) -> dict[str, Any]:
         body = await _body(request)
+        unknown = sorted(set(body) - {"inline_query_id", "result_id", "chat_id"})
+        if unknown:
+            raise ValueError(f"unknown fields {unknown}; the fields are inline_query_id, result_id, chat_id")
+        for name in ("inline_query_id", "result_id"):
+            if not isinstance(body.get(name), str):
+                raise ValueError(f"{name} is required, as a string")
         chosen = await self.emulator.choose_inline_result(
-            str(body.pop("inline_query_id")), str(body.pop("result_id")), **body
+            body["inline_query_id"], body["result_id"], chat_id=body.get("chat_id")
         )
         return {
             "message": chosen.message,

@@ -35,6 +35,8 @@ _LOG = logging.getLogger(__name__)
 # PTB's ``Defaults(parse_mode=…)`` adds ``parse_mode`` to every call that goes through its generic send
 # path, editMessageReplyMarkup included. Telegram ignores it, and it is the library's doing, not the bot's.
 LIBRARY_DEFAULTS = frozenset({"parse_mode"})
+# What PTB (and most libraries) put in a form field for an empty list or dict given as a String parameter.
+_EMPTY_JSON = frozenset({"[]", "{}"})
 
 
 def all_handlers() -> dict[str, Handler]:
@@ -166,11 +168,12 @@ class Dispatcher:
 
 
 def _structured_strings(spec: MethodSpec, raw: dict[str, Any]) -> list[str]:
-    """The String-only parameters that arrived as a JSON array or object instead of a string."""
+    """The String-only parameters that arrived as a JSON array or object instead of a string: in a JSON
+    body as one, in a form as the ``[]`` or ``{}`` a library writes for an empty list or dict."""
     return [
         name
         for name, value in raw.items()
-        if isinstance(value, list | dict)
+        if (isinstance(value, list | dict) or value in _EMPTY_JSON)
         and (field := spec.field(name)) is not None
         and field.types == ("String",)
     ]

@@ -13,6 +13,9 @@ CONFLICT = "conflict"
 SUSPICIOUS = "suspicious"
 EMULATOR_BUG = "emulator_bug"
 
+# What answerCallbackQuery and answerInlineQuery get for a query unknown, answered or past its time.
+QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+
 
 class ApiError(Exception):
     """A failed call: HTTP status, Telegram's description and optional ``parameters``.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
@@ -48,6 +49,15 @@ def checked_link(url: str) -> str:
     if parts.fragment:
         rebuilt += "#" + parts.fragment
     return rebuilt
+
+
+def checked_http_link(url: Any, *, https_only: bool = False) -> str:
+    """A link Telegram itself opens or fetches (a link preview, an inline result's photo, a Web App):
+    http(s) only, checked as :func:`checked_link` checks it."""
+    schemes = ("https://",) if https_only else ("http://", "https://")
+    if not isinstance(url, str) or not url.strip().lower().startswith(schemes):
+        raise LinkError("Only HTTPS links are allowed" if https_only else "Unsupported URL protocol")
+    return checked_link(url)
 
 
 def mentioned_user_id(url: str) -> int | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.emulator.access import (
+    checked_caption,
     checked_markup,
     checked_preview,
     checked_reply,
+    checked_text,
     checked_thread,
     consume_slot,
     flood_check,
+    open_query,
     refuse_unmodeled,
     require,
     writable_chat,
@@ -28,7 +31,6 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same as a "
     "current content and reply markup of the message"
 )
-QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 # "A message can only be deleted if it was sent less than 48 hours ago."
 DELETE_WINDOW_SECONDS = 48 * 3600
 TOO_OLD_TO_DELETE = "message can't be deleted for everyone"
@@ -72,9 +74,7 @@ async def send_message(call: Call) -> dict[str, Any]:
     """sendMessage."""
     refuse_unmodeled(call)
     params = call.params
-    if "entities" in params and params.get("parse_mode"):
-        call.warn("both parse_mode and entities given; Telegram ignores entities")
-    formatted = format_text(params["text"], params.get("parse_mode"), params.get("entities"))
+    formatted = checked_text(call, params)
     markup = checked_markup(call)
     preview = checked_preview(call)
     chat = writable_chat(call, params["chat_id"])
@@ -94,11 +94,7 @@ async def send_photo(call: Call) -> dict[str, Any]:
     params, state = call.params, call.state
     photo = resolve_file(params["photo"], call.files)
     caption = params.get("caption")
-    formatted = (
-        format_text(caption, params.get("parse_mode"), params.get("caption_entities"), caption=True)
-        if caption is not None
-        else None
-    )
+    formatted = checked_caption(call, params)
     markup = checked_markup(call)
     chat = writable_chat(call, params["chat_id"])
     thread = checked_thread(chat, params.get("message_thread_id"))
@@ -136,7 +132,7 @@ async def edit_message_text(call: Call) -> dict[str, Any]:
     refuse_unmodeled(call)
     params = call.params
     text = require(call, "text", bad_request("message text is empty"))
-    formatted = format_text(text, params.get("parse_mode"), params.get("entities"))
+    formatted = checked_text(call, params)
     markup = checked_markup(call, inline_only=True)
     preview = checked_preview(call)
     chat, message = _editable(call)
@@ -211,14 +207,11 @@ async def send_chat_action(call: Call) -> bool:
 async def answer_callback_query(call: Call) -> bool:
     """answerCallbackQuery: once per tap, within the time limit."""
     state, params = call.state, call.params
-    record = state.callbacks.get(str(params["callback_query_id"]))
-    now = state.clock()
-    if record is None or record.answered or now - record.created > state.limits.callback_query_timeout:
-        raise bad_request(QUERY_INVALID)
+    record = open_query(call, state.callbacks, "callback_query_id")
     text = params.get("text")
     if text is not None and len(text) > CALLBACK_TEXT_LIMIT:
         raise bad_request("MESSAGE_TOO_LONG")
-    record.answered, record.answered_at = True, now
+    record.answered, record.answered_at = True, state.clock()
     record.answer = {
         "text": text,
         "show_alert": bool(params.get("show_alert", False)),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from bot.emulator.errors import ApiError, bad_request
+from bot.emulator.errors import QUERY_INVALID, ApiError, bad_request
 from bot.emulator.spec import ARRAY_PREFIX, FieldSpec, MethodSpec
 from bot.emulator.wire import UploadedFile
 
@@ -29,7 +29,8 @@ _MISSING: Mapping[tuple[str, str], str] = MappingProxyType(
         ("*", "chat_id"): "chat_id is empty",
         ("*", "text"): "message text is empty",
         ("*", "photo"): "there is no photo in the request",
-        ("*", "callback_query_id"): "query is too old and response timeout expired or query ID is invalid",
+        ("*", "callback_query_id"): QUERY_INVALID,
+        ("*", "inline_query_id"): QUERY_INVALID,
         ("deleteMessage", "message_id"): "message to delete not found",
         ("*", "user_id"): "invalid user_id specified",
     }

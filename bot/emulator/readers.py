@@ -176,9 +176,9 @@ def reader_tap(
             raise ValueError("user_id is required for taps in groups")
         user_id = chat_id
     user = ensure_user(state, user_id)
-    query_id = str(4_000_000_000_000_000_000 + 7919 * (len(state.callbacks) + 1) + user_id % 7919)
+    new_id = query_id(4, len(state.callbacks), user_id)
     payload = {
-        "id": query_id,
+        "id": new_id,
         "from": user_json(user),
         "message": message_json(state, sent),
         "chat_instance": str(abs(chat_id * 2654435761) % 10**19),
@@ -186,10 +186,14 @@ def reader_tap(
     }
     update = state.push_update("callback_query", payload)
     if update is not None:
-        state.callbacks[query_id] = CallbackRecord(
-            query_id, chat_id, message_id, user_id, data, state.clock()
-        )
-    return InjectedCallback(query_id, update)
+        state.callbacks[new_id] = CallbackRecord(new_id, chat_id, message_id, user_id, data, state.clock())
+    return InjectedCallback(new_id, update)
+
+
+def query_id(series: int, earlier: int, user_id: int) -> str:
+    """A fresh id for a callback (series 4) or inline (series 5) query, unique among the ``earlier`` ones
+    of its series and shaped like Telegram's: a large decimal number."""
+    return str(series * 10**18 + 7919 * (earlier + 1) + user_id % 7919)
 
 
 def bot_membership(

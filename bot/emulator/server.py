@@ -16,7 +16,13 @@ from bot.emulator import control
 from bot.emulator.delivery import WebhookSender
 from bot.emulator.dispatch import Dispatcher
 from bot.emulator.faults import Faults
-from bot.emulator.inline import ChosenResult, InjectedInlineQuery, choose_result, reader_inline_query
+from bot.emulator.inline import (
+    ChosenResult,
+    InjectedInlineQuery,
+    ReaderQuery,
+    choose_result,
+    reader_inline_query,
+)
 from bot.emulator.limits import EmulatorLimits
 from bot.emulator.readers import (
     InjectedCallback,
@@ -251,28 +257,12 @@ class BotApiEmulator:
         await self.state.notify()
         return update
 
-    async def inject_inline_query(
-        self,
-        user_id: int,
-        query: str,
-        *,
-        offset: str = "",
-        chat_type: str | None = "sender",
-        language_code: str | None = "en",
-        first_name: str | None = None,
-        username: str | None = None,
-    ) -> InjectedInlineQuery:
-        """A reader types ``@bot query`` (``offset``: the ``next_offset`` of the answer before, to page)."""
-        injected = reader_inline_query(
-            self.state,
-            user_id,
-            query,
-            offset=offset,
-            chat_type=chat_type,
-            language_code=language_code,
-            first_name=first_name,
-            username=username,
-        )
+    async def inject_inline_query(self, user_id: int, query: str = "", **details: Any) -> InjectedInlineQuery:
+        """A reader types ``@bot query``; ``details`` are the other fields of :class:`ReaderQuery`:
+        ``offset`` (the ``next_offset`` of the answer before, to page), ``chat_type`` ("sender" by
+        default), ``language_code`` ("en"), ``first_name``, ``username``."""
+        typed = ReaderQuery.from_fields({"user_id": user_id, "query": query, **details})
+        injected = reader_inline_query(self.state, typed)
         await self.state.notify()
         return injected
 

@@ -165,6 +165,9 @@ class InlineQueryRecord:
     answer: dict[str, Any] | None = None
     answered_at: float | None = None
     chosen: list[dict[str, Any]] = field(default_factory=list)  # result_id, chat_id, message_id
+    # Result id → the message fields it posts when picked (text, entities, link_preview_options or a
+    # photo's caption, reply_markup), as Telegram stored them when the answer came.
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,9 +1,11 @@
-"""Fixtures for the emulator's own tests: a controllable clock, a running emulator, a PTB bot."""
+"""Fixtures for the emulator's own tests: a controllable clock, a running emulator, an HTTP client, a PTB
+bot."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 import telegram
 
@@ -24,6 +26,13 @@ async def emulator(clock: FakeClock) -> AsyncIterator[BotApiEmulator]:
     await emulator.stop()
     # Every answer the emulator gave was checked against the spec; none may have failed.
     assert [v for v in emulator.violations if v.kind == "emulator_bug"] == []
+
+
+@pytest.fixture
+async def http(emulator: BotApiEmulator) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for the running emulator: its Bot API and its control endpoints."""
+    async with aiohttp.ClientSession(base_url=emulator.root_url) as session:
+        yield session
 
 
 @pytest.fixture

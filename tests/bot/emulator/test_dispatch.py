@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.emulator import ApiSpec, BotApiEmulator
 from bot.emulator.dispatch import all_handlers
 from tests.bot.emulator.fakes import READER, TOKEN
-
-
-@pytest.fixture
-async def http(emulator: BotApiEmulator) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(base_url=emulator.root_url) as session:
-        yield session
 
 
 async def _post(http: aiohttp.ClientSession, method: str, **data: Any) -> tuple[int, dict[str, Any]]:
