@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from telegram import (
@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 
 from bot.chat.deeplinks import follow_link
 from bot.chat.keyboards import MAX_BUTTON_LABEL
-from bot.chat.render import MAX_SOURCE_CHARS, MAX_TITLE_CHARS, escape, link, shorten
+from bot.chat.render import MAX_SOURCE_CHARS, MAX_TITLE_CHARS, escape, format_date, link, shorten
 from bot.texts.en import Texts
 from storage.records import ArticleCard, TopicRef
 
@@ -128,17 +128,9 @@ def follow_keyboard(topic: TopicRef | None, bot_username: str, texts: Texts) -> 
 
 def source_and_date(source: str | None, published_at: datetime, texts: Texts) -> str:
     """``Example News · 27 Nov 2026`` (plain text): the date alone when the source is unknown."""
-    date = card_date(published_at, texts)
+    date = format_date(published_at, texts.inline_date, texts)
     name = shorten(source or "", MAX_SOURCE_CHARS)
     return f"{name} · {date}" if name else date
-
-
-def card_date(when: datetime, texts: Texts) -> str:
-    """The day an article was published, in UTC and the reader's language, whatever the machine's locale."""
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return texts.inline_date.format(
-        day=when.day, month=texts.month_abbreviations[when.month - 1], year=when.year
-    )
 
 
 def _is_web_url(url: str | None) -> bool:
