@@ -120,7 +120,7 @@ def card_html(card: ArticleCard, texts: Texts) -> str:
 def follow_keyboard(topic: TopicRef | None, bot_username: str, texts: Texts) -> InlineKeyboardMarkup | None:
     if topic is None:
         return None
-    label = texts.inline_follow.format(topic=shorten(topic.name, MAX_BUTTON_LABEL))
+    label = texts.follow_button.format(topic=shorten(topic.name, MAX_BUTTON_LABEL))
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, url=follow_link(bot_username, topic.id, topic.name))]]
     )

@@ -273,7 +273,7 @@ def _channel_keyboard(
         rows.append([InlineKeyboardButton(_related_label(item), url=item.web_url)])
     topic = next(iter(_followed(article.topics, followed_topic_ids) or article.topics), None)
     if topic is not None and bot_username:
-        label = texts.push_follow.format(topic=shorten(topic.name, MAX_TOPIC_LABEL))
+        label = texts.follow_button.format(topic=shorten(topic.name, MAX_TOPIC_LABEL))
         rows.append([InlineKeyboardButton(label, url=follow_link(bot_username, topic.id, topic.name))])
     return InlineKeyboardMarkup(rows)
 
