@@ -17,12 +17,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
 
-from bot.chat.deeplinks import follow_link
+from bot.chat.deeplinks import INLINE_NOTICE_PAYLOAD, follow_link
 from bot.chat.keyboards import MAX_BUTTON_LABEL
 from bot.chat.render import MAX_SOURCE_CHARS, MAX_TITLE_CHARS, escape, format_date, link, shorten
 from bot.texts.en import Texts
@@ -36,6 +37,9 @@ MAX_RESULTS = 100
 # one (the empty query: the reader's own topics) changes when the reader follows another topic.
 SHARED_CACHE_SECONDS = 300
 PERSONAL_CACHE_SECONDS = 30
+# An answer while the database is away is not worth keeping: the reader's next keystroke asks again.
+UNAVAILABLE_CACHE_SECONDS = 0
+MAX_OFFSET_BYTES = 64  # Telegram's limit of an offset
 MAX_EXCERPT_CHARS = 600  # in the card; with the title and source far below the 4,096 of a message
 MAX_DESCRIPTION_EXCERPT_CHARS = 200  # in the result list, where two or three lines show
 T = TypeVar("T")
@@ -51,25 +55,39 @@ class InlinePage:
     def parse(cls, offset: str) -> InlinePage:
         """The page a query's ``offset`` asks for: "" (the first) or what an earlier ``next_offset`` said;
         anything else, which only a forged query sends, is the first page."""
-        if not offset.isdigit() or int(offset) >= MAX_RESULTS:
-            return cls(0)
-        return cls(int(offset))
+        # ASCII only: str.isdigit() also takes "²", which int() refuses; and a number, not a novel.
+        if offset.isascii() and offset.isdigit() and len(offset) <= MAX_OFFSET_BYTES:
+            number = int(offset)
+            if number < MAX_RESULTS:
+                return cls(number)
+        return cls(0)
+
+    @property
+    def end(self) -> int:
+        """Where this page stops: ``PAGE_SIZE`` results on, never past the ``MAX_RESULTS``-th."""
+        return min(self.offset + PAGE_SIZE, MAX_RESULTS)
 
     @property
     def fetch(self) -> int:
-        """How many matches to read: this page's, and one more to know whether another page follows."""
-        return self.offset + PAGE_SIZE + 1
+        """How many matches to read: up to this page's end, and one more to know whether another follows."""
+        return self.end + 1
 
     def next_offset(self, found: int) -> str | None:
         """The ``next_offset`` to answer with when ``found`` matches were read (``fetch`` at most); None
         on the last page. Telegram reads a missing next_offset as "" (no more results), and "" itself
         cannot be sent: PTB 22.8 with ``Defaults`` turns an empty ``next_offset`` into ``[]``, which
         Telegram would take as the offset "[]" and the client would ask for it again and again."""
-        following = self.offset + PAGE_SIZE
-        return str(following) if found > following and following < MAX_RESULTS else None
+        return str(self.end) if found > self.end and self.end < MAX_RESULTS else None
 
     def slice(self, matches: Sequence[T]) -> list[T]:
-        return list(matches[self.offset : self.offset + PAGE_SIZE])
+        return list(matches[self.offset : self.end])
+
+
+def caching(words: str) -> tuple[int, bool]:
+    """``(cache_time, is_personal)`` of the answer to a query of ``words``: words (a topic, a search) get
+    the same answer from anyone, so Telegram may show it to everyone for longer; the empty query answers
+    with the reader's own topics, for them alone and briefly, since following a topic changes it."""
+    return (SHARED_CACHE_SECONDS, False) if words else (PERSONAL_CACHE_SECONDS, True)
 
 
 def follow_topic(card: ArticleCard, preferred: Collection[int] = ()) -> TopicRef | None:
@@ -105,6 +123,12 @@ def inline_result(
         description="\n".join(part for part in (details, excerpt) if part),
         thumbnail_url=card.image_url if _is_web_url(card.image_url) else None,
     )
+
+
+def unavailable_button(texts: Texts) -> InlineQueryResultsButton:
+    """Shown above no results while the database is away: the "temporarily unavailable" notice that
+    commands and buttons get, as the one thing an inline answer can say without a result to post."""
+    return InlineQueryResultsButton(texts.unavailable, start_parameter=INLINE_NOTICE_PAYLOAD)
 
 
 def card_html(card: ArticleCard, texts: Texts) -> str:
