@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class InlinePage:
-    """Which slice of the matches an answer holds: results ``offset`` to ``offset + PAGE_SIZE``."""
+    """Which slice of the matches an answer holds: results ``offset`` to ``end``."""
 
     offset: int
 
@@ -55,7 +55,8 @@ class InlinePage:
     def parse(cls, offset: str) -> InlinePage:
         """The page a query's ``offset`` asks for: "" (the first) or what an earlier ``next_offset`` said;
         anything else, which only a forged query sends, is the first page."""
-        # ASCII only: str.isdigit() also takes "²", which int() refuses; and a number, not a novel.
+        # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and no more of them than
+        # Telegram passes on (int() refuses over 4,300).
         if offset.isascii() and offset.isdigit() and len(offset) <= MAX_OFFSET_BYTES:
             number = int(offset)
             if number < MAX_RESULTS:
@@ -91,8 +92,8 @@ def caching(words: str) -> tuple[int, bool]:
 
 
 def follow_topic(card: ArticleCard, preferred: Collection[int] = ()) -> TopicRef | None:
-    """The topic a card offers to follow: the first of ``preferred`` (the topic asked for, or the reader's
-    own) the article has, else its first topic; None for an article without topics."""
+    """The topic a card offers to follow: the article's first topic (in key order) among ``preferred``
+    (the topic asked for, or the reader's own), else its first topic; None for an article without topics."""
     for topic in card.topics:
         if topic.id in preferred:
             return topic
