@@ -33,10 +33,10 @@ from storage.records import ArticleCard, TopicRef
 PAGE_SIZE = 20
 # Readers scroll a few pages at most: beyond this many results an answer says there are no more.
 MAX_RESULTS = 100
-# Shared answers (a topic, words) are the same for everyone and change when articles arrive; a personal
-# one (the empty query: the reader's own topics) changes when the reader follows another topic.
-SHARED_CACHE_SECONDS = 300
-PERSONAL_CACHE_SECONDS = 30
+# How long Telegram keeps an answer for the reader who asked: one to a topic or words changes when
+# articles arrive; one to the empty query (the reader's own topics) when the reader follows another topic.
+WORDS_CACHE_SECONDS = 300
+FOLLOWED_CACHE_SECONDS = 30
 # An answer while the database is away is not worth keeping: the reader's next keystroke asks again.
 UNAVAILABLE_CACHE_SECONDS = 0
 MAX_OFFSET_BYTES = 64  # Telegram's limit of an offset
@@ -85,10 +85,11 @@ class InlinePage:
 
 
 def caching(words: str) -> tuple[int, bool]:
-    """``(cache_time, is_personal)`` of the answer to a query of ``words``: words (a topic, a search) get
-    the same answer from anyone, so Telegram may show it to everyone for longer; the empty query answers
-    with the reader's own topics, for them alone and briefly, since following a topic changes it."""
-    return (SHARED_CACHE_SECONDS, False) if words else (PERSONAL_CACHE_SECONDS, True)
+    """``(cache_time, is_personal)`` of the answer to a query of ``words``. Always personal: every answer
+    is in the asker's language (dates, the Follow button), and a shared one would be shown to anyone who
+    types the same words, a German card to an English reader; the empty query lists the asker's own
+    topics besides. Words are kept longer; the reader's own topics briefly, since following one changes it."""
+    return (WORDS_CACHE_SECONDS if words else FOLLOWED_CACHE_SECONDS), True
 
 
 def follow_topic(card: ArticleCard, preferred: Collection[int] = ()) -> TopicRef | None:

@@ -100,7 +100,7 @@ async def test_a_topic_query_pages_through_its_newest_articles(inline_bot: Harne
     assert titles == [f"Agents story {number:02}" for number in range(AGENTS)]
     ids = [result["id"] for page in pages for result in page["results"]]
     assert len(set(ids)) == AGENTS
-    assert {(page["is_personal"], page["cache_time"]) for page in pages} == {(False, 300)}
+    assert {(page["is_personal"], page["cache_time"]) for page in pages} == {(True, 300)}
     # The alias finds the same topic; a reader who never started the bot leaves no row behind.
     alias = await ask(inline_bot, 5001, "AI Agents")
     assert [r["title"] for r in alias["results"]] == titles[:20]
@@ -129,7 +129,7 @@ async def test_words_search_like_search_best_first(inline_bot: Harness) -> None:
     answer = await ask(inline_bot, 5003, "facial recognition")
     titles = [result["title"] for result in answer["results"]]
     assert titles and set(titles) == {"Computer Vision story 0", "Computer Vision story 1"}
-    assert answer["next_offset"] == "" and answer["is_personal"] is False
+    assert answer["next_offset"] == "" and answer["is_personal"] is True
     vision = await topic_id(inline_bot, "Computer Vision")
     buttons = {r["reply_markup"]["inline_keyboard"][0][0]["url"] for r in answer["results"]}
     assert buttons == {follow_link("newsbot_test_bot", vision, "Computer Vision")}
@@ -185,7 +185,7 @@ async def test_a_topic_without_articles_is_searched_as_words(inline_bot: Harness
     climate = await topic_id(inline_bot, "Climate")
     [[button]] = answer["results"][0]["reply_markup"]["inline_keyboard"]
     assert button["url"] == follow_link("newsbot_test_bot", climate, "Climate")
-    assert (answer["is_personal"], answer["cache_time"], answer["next_offset"]) == (False, 300, "")
+    assert (answer["is_personal"], answer["cache_time"], answer["next_offset"]) == (True, 300, "")
 
 
 async def test_own_topics_without_articles_show_the_newest_of_all(inline_bot: Harness) -> None:

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from bot.chat.deeplinks import INLINE_NOTICE_PAYLOAD, PAYLOAD_LIMIT, follow_link, followed_by
 from bot.chat.inline_results import (
+    FOLLOWED_CACHE_SECONDS,
     MAX_DESCRIPTION_EXCERPT_CHARS,
     MAX_EXCERPT_CHARS,
     MAX_RESULTS,
     PAGE_SIZE,
-    PERSONAL_CACHE_SECONDS,
-    SHARED_CACHE_SECONDS,
+    WORDS_CACHE_SECONDS,
     InlinePage,
     caching,
     card_html,
@@ -123,9 +123,10 @@ def test_no_answer_reaches_past_the_hundredth_result() -> None:
 # Caching
 
 
-def test_shared_answers_are_cached_longer_and_the_empty_query_is_personal() -> None:
-    assert caching("climate") == (SHARED_CACHE_SECONDS, False) == (300, False)
-    assert caching("") == (PERSONAL_CACHE_SECONDS, True) == (30, True)
+def test_every_answer_is_personal_and_words_are_kept_longer() -> None:
+    # Personal: the same words give a German reader German cards (test_a_result_in_german).
+    assert caching("climate") == (WORDS_CACHE_SECONDS, True) == (300, True)
+    assert caching("") == (FOLLOWED_CACHE_SECONDS, True) == (30, True)
 
 
 # One result
