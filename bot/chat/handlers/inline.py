@@ -43,7 +43,7 @@ async def answer_inline_query(update: Update, context: NewsContext) -> None:
         # Kept on the context, so the notice of an outage later in this update is in the same language.
         context.texts = chosen_texts(update, await deps.languages.get(query.from_user.id, session))
         if words:
-            found, preferred = await _shared_matches(context, session, words, page)
+            found, preferred = await _word_matches(context, session, words, page)
         else:
             found, preferred = await _own_matches(context, session, query.from_user.id, page)
         cards = await article_cards(session, page.slice(found))
@@ -69,7 +69,7 @@ async def answer_unavailable(update: Update, context: NewsContext) -> None:
     )
 
 
-async def _shared_matches(
+async def _word_matches(
     context: NewsContext, session: AsyncSession, words: str, page: InlinePage
 ) -> tuple[list[ArticleSummary], Collection[int]]:
     """A topic's newest when the words name one with live articles (its follow button then offers that
