@@ -113,8 +113,9 @@ async def log_error(update: object, context: NewsContext) -> None:
 
 
 async def answer_unavailable(update: object, context: NewsContext, error: BaseException) -> None:
-    """The database failed a reader's command or tap: "temporarily unavailable", in the chat's language
-    as last known, instead of silence. The reader repeats it; nothing else of the update is kept."""
+    """The database failed a reader's command, tap or inline query: "temporarily unavailable", in the
+    chat's language as last known, instead of silence. The reader repeats it; nothing else of the update
+    is kept."""
     outages = context.deps.outages
     if outages is not None:
         outages.failed(error, "answering a reader")
@@ -131,6 +132,8 @@ async def answer_unavailable(update: object, context: NewsContext, error: BaseEx
             await update.callback_query.answer(texts.unavailable, show_alert=True)
         elif update.message is not None:
             await reply(update, texts.unavailable)
+        elif update.inline_query is not None:
+            await inline.answer_unavailable(update, context)
     except TelegramError as failure:
         log.warning("the unavailable notice was not delivered: %s", failure)
 

@@ -11,6 +11,9 @@ import re
 
 PAYLOAD_LIMIT = 64
 FOLLOW_PREFIX = "follow-"
+# The button above an inline answer that holds only a notice opens the bot's chat with this payload: a
+# plain /start, not a broken follow link.
+INLINE_NOTICE_PAYLOAD = "inline"
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FOLLOW = re.compile(r"follow-([1-9][0-9]{0,18})(?:-[A-Za-z0-9_-]*)?")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.texts.en import Texts
 from storage.records import ArticleSummary, BotStats, TopicSummary
@@ -61,6 +61,15 @@ def relative_age(when: datetime, now: datetime, texts: Texts) -> str:
     if seconds < 86400:
         return texts.ago_hours.format(n=seconds // 3600)
     return texts.ago_days.format(n=seconds // 86400)
+
+
+def format_date(when: datetime, pattern: str, texts: Texts) -> str:
+    """``when`` in UTC through one of the catalogue's date patterns (``push_date``, ``digest_date``,
+    ``inline_date``; fields ``day``, ``month``, ``year`` and ``time``), whatever the machine's locale."""
+    # Records carry aware UTC datetimes; a naive one is taken as UTC, never as the machine's local time.
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    month = texts.month_abbreviations[when.month - 1]
+    return pattern.format(day=when.day, month=month, year=when.year, time=f"{when:%H:%M}")
 
 
 def link(url: str, label: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
@@ -25,6 +25,7 @@ from bot.chat.render import (
     MAX_TEXT_UTF16,
     MAX_TITLE_CHARS,
     escape,
+    format_date,
     link,
     shorten,
     utf16_length,
@@ -217,7 +218,7 @@ def hashtag_line(topics: Sequence[TopicRef]) -> str:
 
 def push_date(when: datetime, texts: Texts) -> str:
     """``17 Aug 2020, 08:14 UTC``, whatever the machine's locale."""
-    return texts.push_date.format(**_date_fields(when, texts))
+    return format_date(when, texts.push_date, texts)
 
 
 def _push_html(url: str, title: str, excerpt: str, footer: Sequence[str]) -> str:
@@ -272,7 +273,7 @@ def _channel_keyboard(
         rows.append([InlineKeyboardButton(_related_label(item), url=item.web_url)])
     topic = next(iter(_followed(article.topics, followed_topic_ids) or article.topics), None)
     if topic is not None and bot_username:
-        label = texts.push_follow.format(topic=shorten(topic.name, MAX_TOPIC_LABEL))
+        label = texts.follow_button.format(topic=shorten(topic.name, MAX_TOPIC_LABEL))
         rows.append([InlineKeyboardButton(label, url=follow_link(bot_username, topic.id, topic.name))])
     return InlineKeyboardMarkup(rows)
 
@@ -287,7 +288,7 @@ def _related_label(item: RelatedSummary) -> str:
 
 def digest_line(item: DigestItem, budget: int, texts: Texts) -> str:
     """``• TITLE — SOURCE, DATE``, the title cut so the line's visible length stays within ``budget``."""
-    date = texts.digest_date.format(**_date_fields(item.published_at, texts))
+    date = format_date(item.published_at, texts.digest_date, texts)
     source = shorten(item.provider_name or "", MAX_SOURCE_CHARS)
     details = f"{escape(source)}, {date}" if source else date
     title = " ".join(item.title.split()) or item.web_url
@@ -328,10 +329,3 @@ def _fit(text: str, units: int) -> str:
 
 def _same_url(url: str) -> str:
     return url.strip().rstrip("/")
-
-
-def _date_fields(when: datetime, texts: Texts) -> dict[str, object]:
-    # Records carry aware UTC datetimes; a naive one is taken as UTC, never as the machine's local time.
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    month = texts.month_abbreviations[when.month - 1]
-    return {"day": when.day, "month": month, "year": when.year, "time": f"{when:%H:%M}"}

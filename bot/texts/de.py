@@ -258,9 +258,8 @@ GERMAN = Texts(
         "<code>{chat_id}</code> hinzuzufügen."
     ),
     private_refusal_toast="🔒 Tut mir leid, dieser Bot ist privat.",
-    # Channels with their own voice (issue 19, channels.yaml).
-    push_follow="➕ {topic} folgen",
+    # Under a channel's push and a card posted from inline mode.
+    follow_button="➕ {topic} folgen",
     # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py).
-    inline_follow="➕ {topic} folgen",
     inline_date="{day}. {month} {year}",
 )

@@ -250,12 +250,11 @@ class Texts:
         "should be one of them, ask an operator to add your chat id <code>{chat_id}</code>."
     )
     private_refusal_toast: str = "🔒 Sorry, this bot is private."
-    # Channels with their own voice (issue 19, channels.yaml): the button under a channel's push that
-    # follows its topic in the bot (a deep link). Plain text.
-    push_follow: str = "➕ Follow {topic}"
-    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py), plain text: the follow button's
-    # label, and the date in the "source · date" line of a result and of the card it posts.
-    inline_follow: str = "➕ Follow {topic}"
+    # The button under a channel's push (channels.yaml) and under a card posted from inline mode: a deep
+    # link that follows the topic in the bot for whoever taps it (bot/chat/deeplinks.py). Plain text.
+    follow_button: str = "➕ Follow {topic}"
+    # Inline mode (bot/chat/handlers/inline.py, bot/chat/inline_results.py), plain text: the date in the
+    # "source · date" line of a result and of the card it posts.
     inline_date: str = "{day} {month} {year}"
 
     def describe(self, command: str, description: str) -> str:

@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.chat.commands import Command
 from bot.chat.context import NewsContext, register_sender, texts_of
+from bot.chat.deeplinks import INLINE_NOTICE_PAYLOAD
 from bot.chat.destinations import thread_of
 from bot.chat.handlers.sharing import follow_from_link
 from bot.chat.handlers.topics import first_topics_page
@@ -26,7 +27,7 @@ async def start(update: Update, context: NewsContext) -> None:
     if chat is None:
         return
     notice = None
-    if context.args:
+    if context.args and context.args[0] != INLINE_NOTICE_PAYLOAD:
         notice = await follow_from_link(update, context, context.args[0])
         if notice is None:
             return

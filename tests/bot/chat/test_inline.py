@@ -3,20 +3,25 @@ posts the article card whose Follow button is the topic's deep link."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import exc, select
 
-from bot.chat.deeplinks import follow_link
+from bot.chat.deeplinks import INLINE_NOTICE_PAYLOAD, follow_link
+from bot.chat.handlers import inline
 from bot.chat.render import visible_length
 from bot.emulator import BotApiEmulator
 from bot.runtime import BotRuntime
+from bot.texts.de import GERMAN
+from bot.texts.en import ENGLISH
 from storage.db.models import Chat as ChatRow
 from storage.db.models import Topic
+from storage.records import ArticleSummary
 from tests.articles import article_text
 from tests.bot.conftest import NOW, WAIT, Chat, Harness, refused, settings_for, write_catalogue
 
@@ -42,6 +47,16 @@ async def inline_bot(emulator: BotApiEmulator, database_url: str, tmp_path: Path
             ),
             encoding="utf-8",
         )
+    # Written about, but not tagged with, the topic "Machine Learning" (which has no article).
+    (content / "edge.md").write_text(
+        article_text(
+            title="Machine learning at the edge",
+            url="https://example.com/edge",
+            topics=["Climate"],
+            published=NOW - timedelta(days=30),
+        ),
+        encoding="utf-8",
+    )
     runtime = BotRuntime(settings_for(emulator, database_url, content), clock=lambda: NOW)
     await runtime.start()
     try:
@@ -85,7 +100,7 @@ async def test_a_topic_query_pages_through_its_newest_articles(inline_bot: Harne
     assert titles == [f"Agents story {number:02}" for number in range(AGENTS)]
     ids = [result["id"] for page in pages for result in page["results"]]
     assert len(set(ids)) == AGENTS
-    assert {(page["is_personal"], page["cache_time"]) for page in pages} == {(False, 300)}
+    assert {(page["is_personal"], page["cache_time"]) for page in pages} == {(True, 300)}
     # The alias finds the same topic; a reader who never started the bot leaves no row behind.
     alias = await ask(inline_bot, 5001, "AI Agents")
     assert [r["title"] for r in alias["results"]] == titles[:20]
@@ -114,7 +129,7 @@ async def test_words_search_like_search_best_first(inline_bot: Harness) -> None:
     answer = await ask(inline_bot, 5003, "facial recognition")
     titles = [result["title"] for result in answer["results"]]
     assert titles and set(titles) == {"Computer Vision story 0", "Computer Vision story 1"}
-    assert answer["next_offset"] == "" and answer["is_personal"] is False
+    assert answer["next_offset"] == "" and answer["is_personal"] is True
     vision = await topic_id(inline_bot, "Computer Vision")
     buttons = {r["reply_markup"]["inline_keyboard"][0][0]["url"] for r in answer["results"]}
     assert buttons == {follow_link("newsbot_test_bot", vision, "Computer Vision")}
@@ -162,3 +177,41 @@ async def test_a_picked_result_posts_the_card_with_a_deep_link(inline_bot: Harne
     in_group = await emulator.choose_inline_result(again["id"], again["results"][1]["id"], chat_id=-100777)
     assert in_group.message["chat"]["id"] == -100777 and in_group.message_update is None
     assert in_group.chosen_update is None  # the bot never asked for chosen_inline_result
+
+
+async def test_a_topic_without_articles_is_searched_as_words(inline_bot: Harness) -> None:
+    answer = await ask(inline_bot, 5007, "machine learning")
+    assert [r["title"] for r in answer["results"]] == ["Machine learning at the edge"]
+    climate = await topic_id(inline_bot, "Climate")
+    [[button]] = answer["results"][0]["reply_markup"]["inline_keyboard"]
+    assert button["url"] == follow_link("newsbot_test_bot", climate, "Climate")
+    assert (answer["is_personal"], answer["cache_time"], answer["next_offset"]) == (True, 300, "")
+
+
+async def test_own_topics_without_articles_show_the_newest_of_all(inline_bot: Harness) -> None:
+    reader = Chat(inline_bot.emulator, 5008)
+    await reader.say("/subscribe Machine Learning")
+    answer = await ask(inline_bot, 5008, "")
+    assert [r["title"] for r in answer["results"][:2]] == ["Agents story 00", "Agents story 01"]
+    assert (answer["is_personal"], answer["cache_time"], answer["next_offset"]) == (True, 30, "20")
+
+
+async def test_while_the_database_is_away_the_reader_is_told(
+    inline_bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(*args: object, **kwargs: object) -> list[ArticleSummary]:
+        gone = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+        raise exc.OperationalError("SELECT …", None, gone)
+
+    monkeypatch.setattr(inline, "search_articles", refused)
+    for language, texts in (("de", GERMAN), ("en", ENGLISH)):
+        answer = await ask(inline_bot, 5009, "anything at all", language=language)
+        assert answer["results"] == [] and answer["next_offset"] == ""
+        assert (answer["is_personal"], answer["cache_time"]) == (True, 0)
+        assert answer["button"] == {"text": texts.unavailable, "start_parameter": INLINE_NOTICE_PAYLOAD}
+    monkeypatch.undo()
+    again = await ask(inline_bot, 5009, "facial recognition")
+    assert again["results"] and again["button"] is None
+    # The button opens the bot's chat with its payload: a plain /start, not a broken follow link.
+    greeting, _topics = await Chat(inline_bot.emulator, 5009).say(f"/start {INLINE_NOTICE_PAYLOAD}", 2)
+    assert greeting.text is not None and greeting.text.startswith("👋 Welcome to News Bot!\n")

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from bot.chat.render import (
     article_line,
     escape,
     fit_lines,
+    format_date,
     relative_age,
     shorten,
     source_label,
     utf16_length,
     visible_length,
 )
+from bot.texts.de import GERMAN
 from bot.texts.en import ENGLISH
 from storage.records import ArticleSummary
 
@@ -88,3 +90,19 @@ def test_fit_lines_drops_lines_and_says_so() -> None:
     assert text.splitlines()[-1].startswith("… and ")
     kept = len(text.splitlines()) - 2
     assert text.splitlines()[-1] == f"… and {200 - kept} more"
+
+
+def test_one_date_formatter_for_pushes_digests_and_inline_cards() -> None:
+    when = datetime(2020, 8, 17, 8, 14, tzinfo=UTC)
+    assert [format_date(when, texts.push_date, texts) for texts in (ENGLISH, GERMAN)] == [
+        "17 Aug 2020, 08:14 UTC",
+        "17. Aug. 2020, 08:14 UTC",
+    ]
+    assert format_date(when, ENGLISH.digest_date, ENGLISH) == "17 Aug 08:14"
+    assert format_date(when, GERMAN.digest_date, GERMAN) == "17. Aug., 08:14"
+    assert format_date(when, ENGLISH.inline_date, ENGLISH) == "17 Aug 2020"
+    assert format_date(when, GERMAN.inline_date, GERMAN) == "17. Aug. 2020"
+    # Always UTC: an aware time is converted, a naive one taken as UTC (never the machine's local time).
+    in_tokyo = datetime(2026, 3, 1, 1, 5, tzinfo=timezone(timedelta(hours=9)))
+    assert format_date(in_tokyo, GERMAN.push_date, GERMAN) == "28. Feb. 2026, 16:05 UTC"
+    assert format_date(datetime(2026, 12, 31, 23, 59), ENGLISH.push_date, ENGLISH) == "31 Dec 2026, 23:59 UTC"
