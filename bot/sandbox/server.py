@@ -11,9 +11,8 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,34 +23,14 @@ from bot.emulator import BotApiEmulator, EmulatorLimits, SentMessage
 from bot.ops.config import Settings
 from bot.runtime import BotRuntime
 from bot.sandbox.drops import ContentDrops
+from bot.sandbox.inline import INLINE_WAIT_SECONDS, InlineDesk, bad_input, json_object
+from bot.sandbox.readers import READERS, Reader, ReaderLog
 from bot.web import start_web, stop_web
 
 log = logging.getLogger(__name__)
 
 SANDBOX_TOKEN = "123456:SANDBOX-local-only-aaaaaaaaaaaaaaaaaaaaaaa"
 TAP_WAIT_SECONDS = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    chat_id: int
-    name: str
-    language_code: str
-
-
-READERS = (
-    Reader(1001, "Alice (operator)", "en"),
-    Reader(1002, "Bob", "en"),
-    Reader(1003, "Chloé", "fr"),
-)
-
-
-@dataclass
-class ReaderLog:
-    """What the simulated readers typed, for the page (the emulator keeps what the bot sent)."""
-
-    messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    photo_urls: dict[str, str] = field(default_factory=dict)  # Telegram file_id -> the URL it came from
 
 
 def message_json(message: SentMessage, photos: dict[str, str]) -> dict[str, Any]:
@@ -88,7 +67,14 @@ class Sandbox:
     """Owns the emulator, the bot and the page server; ``start()`` then ``stop()``."""
 
     def __init__(
-        self, settings: Settings, *, samples: Path, workdir: Path, port: int, host: str = "127.0.0.1"
+        self,
+        settings: Settings,
+        *,
+        samples: Path,
+        workdir: Path,
+        port: int,
+        host: str = "127.0.0.1",
+        inline_wait: float = INLINE_WAIT_SECONDS,
     ) -> None:
         self.base_settings = settings
         self.samples = samples
@@ -97,6 +83,7 @@ class Sandbox:
         self.port = port
         self.emulator = BotApiEmulator(EmulatorLimits(), bot_username="newsbot_sandbox_bot")
         self.readers = ReaderLog()
+        self.inline = InlineDesk(self.emulator, self.readers, inline_wait)
         self.runtime: BotRuntime | None = None
         self.drops: ContentDrops | None = None
         self._runner: web.AppRunner | None = None
@@ -157,6 +144,8 @@ class Sandbox:
         app.router.add_get("/api/chats/{chat_id}/messages", self.messages)
         app.router.add_post("/api/chats/{chat_id}/messages", self.send)
         app.router.add_post("/api/chats/{chat_id}/tap", self.tap)
+        app.router.add_post("/api/chats/{chat_id}/inline", self.inline_query)
+        app.router.add_post("/api/chats/{chat_id}/inline/choose", self.choose_inline)
         app.router.add_post("/api/content/samples/{name:.+}", self.drop_sample)
         app.router.add_post("/api/content", self.paste_article)
         app.router.add_get("/api/events", self.events)
@@ -194,11 +183,9 @@ class Sandbox:
         text = str((await request.json()).get("text", "")).strip()
         if not text:
             raise web.HTTPBadRequest(text="empty message")
-        self.readers.messages.setdefault(reader.chat_id, []).append(
-            {"from": "reader", "text": text, "time": time.monotonic(), "date": int(time.time())}
-        )
+        self.readers.typed(reader.chat_id, text)
         await self.emulator.inject_message(
-            reader.chat_id, text, language_code=reader.language_code, first_name=reader.name.split()[0]
+            reader.chat_id, text, language_code=reader.language_code, first_name=reader.first_name
         )
         return web.json_response({"ok": True})
 
@@ -220,6 +207,24 @@ class Sandbox:
         except TimeoutError:
             answer = {}
         return web.json_response({"toast": answer.get("text"), "alert": bool(answer.get("show_alert"))})
+
+    def _chat_reader(self, request: web.Request) -> Reader:
+        """The reader whose chat the path names; a 400 naming ``chat_id`` for any other."""
+        raw = request.match_info["chat_id"]
+        for reader in READERS:
+            if str(reader.chat_id) == raw:
+                return reader
+        raise bad_input("chat_id", f"no chat {raw!r} in the sandbox")
+
+    async def inline_query(self, request: web.Request) -> web.Response:
+        """``{"query", "offset"?}``: the reader types ``@bot <query>``; the bot's answer or why there is none."""
+        reader = self._chat_reader(request)
+        return web.json_response(await self.inline.ask(reader, await json_object(request)))
+
+    async def choose_inline(self, request: web.Request) -> web.Response:
+        """``{"inline_query_id", "result_id"}``: the reader picks a result; it is posted in their chat."""
+        reader = self._chat_reader(request)
+        return web.json_response(await self.inline.choose(reader, await json_object(request)))
 
     async def drop_sample(self, request: web.Request) -> web.Response:
         assert self.drops is not None
@@ -243,7 +248,7 @@ class Sandbox:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
-        seen = -1
+        seen: tuple[int, int] = (-1, -1)
         condition = self.emulator.state.changed
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
             await response.write(b"event: change\ndata: {}\n\n")
@@ -253,7 +258,8 @@ class Sandbox:
                         await asyncio.wait_for(condition.wait(), timeout=15)
                 if self._closing.is_set():
                     break
-                count = len(self.emulator.state.calls)
+                # A bot call, or a reader's message the bot may never see (a picked inline result).
+                count = (len(self.emulator.state.calls), self.readers.revision)
                 if count != seen:
                     seen = count
                     await response.write(b"event: change\ndata: {}\n\n")
@@ -264,9 +270,14 @@ class Sandbox:
 
 @contextlib.asynccontextmanager
 async def running_sandbox(
-    settings: Settings, *, samples: Path, workdir: Path, port: int
+    settings: Settings,
+    *,
+    samples: Path,
+    workdir: Path,
+    port: int,
+    inline_wait: float = INLINE_WAIT_SECONDS,
 ) -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox(settings, samples=samples, workdir=workdir, port=port)
+    sandbox = Sandbox(settings, samples=samples, workdir=workdir, port=port, inline_wait=inline_wait)
     await sandbox.start()
     try:
         yield sandbox

@@ -3,9 +3,11 @@
 // A plain ES module, no build step. Everything the bot or a reader wrote reaches the page as DOM text
 // nodes or as checked attributes, never as HTML.
 
+import { api, byTestId, el, safeUrl, WEB_SCHEMES } from "./elements.js";
+import { setUpInline } from "./inline.js";
+
 const COMMANDS = ["/start", "/topics", "/latest", "/settings", "/help"];
 const TOAST_MS = 3000;
-const LINK_SCHEMES = new Set(["http:", "https:", "mailto:", "tg:"]);
 const IMAGE_URL = /\.(?:avif|gif|jpe?g|png|webp)(?:[?#]|$)/i;
 // What Telegram's servers mark in a bot's text by themselves; the emulator leaves it to the client.
 const AUTO_ENTITIES = new RegExp(
@@ -29,32 +31,8 @@ const state = {
   clockOffset: Infinity,
   stickToBottom: true,
   botUsername: "",
+  inline: null, // the composer's inline results panel (inline.js)
 };
-
-const byTestId = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
-
-/** A DOM element; `children` may hold strings (text nodes) and null (skipped). */
-function el(tag, { className, testid, attrs = {}, on = {} } = {}, children = []) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (testid) node.dataset.testid = testid;
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, String(value));
-  }
-  for (const [event, handler] of Object.entries(on)) node.addEventListener(event, handler);
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
-
-/** The URL when its scheme is one a link may have (no `javascript:`), else null. */
-function safeUrl(url, schemes = LINK_SCHEMES) {
-  try {
-    const parsed = new URL(url);
-    return schemes.has(parsed.protocol) ? parsed.href : null;
-  } catch {
-    return null;
-  }
-}
 
 const externalLink = (href, attrs = {}) => ({ href, target: "_blank", rel: "noopener noreferrer", ...attrs });
 
@@ -82,20 +60,6 @@ function opensBot(payload) {
 }
 
 // ---- API -------------------------------------------------------------------------------------------
-
-async function api(path, body) {
-  const init =
-    body === undefined
-      ? {}
-      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-  const response = await fetch(path, init);
-  const isJson = (response.headers.get("Content-Type") || "").includes("json");
-  const data = isJson ? await response.json() : { error: (await response.text()).trim() };
-  if (!response.ok && !data.errors) {
-    throw new Error(data.error || `${response.status} ${response.statusText}`);
-  }
-  return { ok: response.ok, data };
-}
 
 let loading = false;
 let pending = false;
@@ -306,7 +270,7 @@ function renderChat() {
 }
 
 export function renderMessage(message) {
-  if (message.from === "reader") {
+  if (message.from === "reader" && !message.via) {
     const text = textBlock(message.text, [], "text");
     text.dataset.meta = metaLabel(message);
     return el("div", { className: "message message--reader", testid: "message" }, [
@@ -318,7 +282,10 @@ export function renderMessage(message) {
   const preview = message.photo ? null : linkPreview(message.link_preview, body || "", entities || []);
   const above = Boolean(message.link_preview?.show_above_text);
   const text = body ? textBlock(body, entities, message.photo ? "caption" : "text") : null;
+  // The bot's own message, or a reader's that an inline result became ("via @bot", on their side).
+  const side = message.from === "bot" ? "bot" : "reader";
   const parts = [
+    message.via ? via(message.via) : null,
     message.photo ? photo(message.photo_url) : null,
     above ? preview : null,
     text,
@@ -330,20 +297,34 @@ export function renderMessage(message) {
   const bubble = el(
     "div",
     {
-      className: `bubble bubble--bot${message.photo ? " bubble--photo" : ""}${text ? "" : " bubble--bare"}`,
-      testid: "bubble-bot",
+      className: `bubble bubble--${side}${message.photo ? " bubble--photo" : ""}${text ? "" : " bubble--bare"}`,
+      testid: `bubble-${side}`,
     },
     [...parts, meta(message, metaKind)],
   );
   return el(
     "div",
     {
-      className: `message message--bot${message.photo ? " message--photo" : ""}`,
+      className: `message message--${side}${message.photo ? " message--photo" : ""}`,
       testid: "message",
       attrs: { "data-message-id": message.message_id },
     },
     [bubble, keyboard(message)],
   );
+}
+
+/** "via @bot" above a message an inline result became; a click starts an inline query to that bot. */
+function via(username) {
+  const start = () => {
+    const input = byTestId("composer-input");
+    input.value = `@${username} `;
+    input.dispatchEvent(new Event("input"));
+    input.focus();
+  };
+  return el("div", { className: "via", testid: "via" }, [
+    "via ",
+    el("button", { className: "via-bot", attrs: { type: "button" }, on: { click: start } }, [`@${username}`]),
+  ]);
 }
 
 function metaLabel(message) {
@@ -376,7 +357,7 @@ function photo(url) {
         el("span", {}, ["image unavailable offline"]),
       ]),
     );
-  const src = url && safeUrl(url, new Set(["http:", "https:"]));
+  const src = url && safeUrl(url, WEB_SCHEMES);
   if (!src) {
     unavailable();
     return box;
@@ -399,7 +380,7 @@ function linkPreview(options, text, entities) {
       (firstLink?.type === "text_link"
         ? firstLink.url
         : firstLink && text.slice(firstLink.offset, firstLink.offset + firstLink.length)),
-    new Set(["http:", "https:"]),
+    WEB_SCHEMES,
   );
   if (!url) return null;
   const { host } = new URL(url);
@@ -443,7 +424,8 @@ function keyboardButton(message, button) {
       mark,
     ]);
   }
-  const tappable = typeof button.callback_data === "string";
+  // A reader's message via the bot has no callback the sandbox can deliver (it has no bot message id).
+  const tappable = typeof button.callback_data === "string" && message.from === "bot";
   const chatId = state.current;
   return el(
     "button",
@@ -559,7 +541,7 @@ function renderReaders() {
 }
 
 function previewText(message) {
-  const text = (message.from === "bot" && message.photo ? message.caption : message.text) || "";
+  const text = (message.photo ? message.caption : message.text) || "";
   const line = text.split("\n").find((l) => l.trim()) || (message.photo ? "Photo" : "");
   return message.from === "reader" ? `You: ${line}` : line;
 }
@@ -573,6 +555,7 @@ function selectReader(chatId) {
   history.replaceState(null, "", `#${chatId}`);
   renderChat();
   renderReaders();
+  state.inline?.chatChanged();
 }
 
 async function send(text) {
@@ -600,7 +583,17 @@ function setUpComposer() {
     event.preventDefault();
     submit();
   });
+  state.inline = setUpInline({
+    input,
+    chatId: () => state.current,
+    username: () => state.botUsername,
+    posted: () => {
+      state.stickToBottom = true;
+      refresh();
+    },
+  });
   input.addEventListener("keydown", (event) => {
+    if (state.inline.keydown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();

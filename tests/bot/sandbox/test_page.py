@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -277,3 +279,138 @@ async def test_a_follow_link_starts_the_bot_in_the_readers_chat(sandbox: Sandbox
     # The link in the text opens the bot too.
     text_link = page.get_by_test_id("bubble-bot").filter(has_text="Share a topic").locator("a.entity-link")
     await expect(text_link).to_have_attribute("title", re.compile(r"^opens the bot: /start follow-"))
+
+
+OPEN_WEIGHTS = "ai/2026-02-03-open-weights-licence-debate.md"
+INLINE = "@newsbot_sandbox_bot "
+
+
+async def open_chat(page: Page, sandbox: Sandbox, reader: int) -> None:
+    await page.goto(sandbox.url)
+    tab = page.get_by_test_id("reader-select").get_by_role("tab").nth(reader)
+    await tab.click()
+    await expect(tab).to_have_attribute("aria-selected", "true")
+
+
+async def test_an_inline_result_posts_a_card_whose_follow_button_follows(
+    sandbox: Sandbox, page: Page, samples: Path
+) -> None:
+    newest, older = front_matter(samples / OPEN_WEIGHTS), front_matter(samples / SAMPLE)
+    await open_chat(page, sandbox, 1)  # Bob, who follows nothing yet
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill(INLINE + "AI")
+    results = page.get_by_role("listbox", name="Inline results")
+    options = results.get_by_role("option")
+    # The newest first; an earlier test's drop of a sample may be among them, under the sample's title.
+    await expect(options.first.get_by_test_id("inline-result-title")).to_be_visible()
+    titles = await results.get_by_test_id("inline-result-title").all_inner_texts()
+    assert set(titles) == {newest["title"], older["title"]}
+    assert titles.index(newest["title"]) < len(titles) - 1
+    await expect(options.first).to_have_attribute("aria-selected", "false")
+    await expect(
+        options.filter(has_text=older["title"]).last.get_by_test_id("inline-result-description")
+    ).to_contain_text(older["excerpt"][:40])
+
+    await options.filter(has_text=older["title"]).last.click()
+    await expect(page.get_by_test_id("inline-panel")).to_be_hidden()
+    await expect(composer).to_have_value("")
+    card = page.get_by_test_id("message").filter(has=page.get_by_test_id("via"))
+    await expect(card.get_by_test_id("via")).to_have_text("via @newsbot_sandbox_bot")
+    await expect(card.get_by_test_id("bubble-reader")).to_contain_text(older["title"])
+    await expect(
+        card.locator("a.entity-link", has=page.locator("strong", has_text=older["title"]))
+    ).to_have_attribute("href", older["webUrl"])
+    follow = card.get_by_test_id("keyboard-button")
+    await expect(follow).to_have_text("➕ Follow AI↗")
+    await expect(follow).to_have_attribute(
+        "href", re.compile(r"^https://t\.me/newsbot_sandbox_bot\?start=follow-\d+-ai$")
+    )
+
+    await follow.click()
+    await expect(page.get_by_test_id("bubble-reader").last).to_have_text(re.compile(r"^/start follow-\d+-ai"))
+    await expect(page.get_by_test_id("bubble-bot").last).to_contain_text("✅ You now follow AI.")
+    # The card stays where it was posted, above the follow.
+    await expect(card).to_have_count(1)
+
+
+async def test_the_keyboard_picks_a_result_and_escape_closes_the_list(
+    sandbox: Sandbox, page: Page, samples: Path
+) -> None:
+    await open_chat(page, sandbox, 0)  # Alice
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill(INLINE + "AI")
+    options = page.get_by_role("listbox", name="Inline results").get_by_role("option")
+    await expect(options.nth(1)).to_be_visible()
+    first_title = await options.first.get_by_test_id("inline-result-title").inner_text()
+    await composer.press("ArrowDown")
+    await composer.press("ArrowDown")
+    await composer.press("ArrowUp")
+    await expect(options.first).to_have_attribute("aria-selected", "true")
+    await expect(options.nth(1)).to_have_attribute("aria-selected", "false")
+    first_id = await options.first.get_attribute("id")
+    await expect(composer).to_have_attribute("aria-activedescendant", str(first_id))
+    await composer.press("Enter")
+    await expect(page.get_by_test_id("inline-panel")).to_be_hidden()
+    card = page.get_by_test_id("message").filter(has=page.get_by_test_id("via"))
+    await expect(card.get_by_test_id("bubble-reader")).to_contain_text(first_title)
+    await expect(
+        page.get_by_test_id("bubble-reader").filter(has_text=re.compile("^" + INLINE))
+    ).to_have_count(0)
+
+    await composer.fill(INLINE + "qqqzzzx")
+    status = page.get_by_test_id("inline-status")
+    await expect(status).to_have_text("No results")
+    await composer.press("Escape")
+    await expect(page.get_by_test_id("inline-panel")).to_be_hidden()
+    await expect(composer).to_have_value(INLINE + "qqqzzzx")
+    await composer.press("Backspace")
+    await expect(status).to_have_text("No results")
+    await expect(page.get_by_test_id("inline-panel")).to_be_visible()
+
+
+async def test_an_older_answer_never_replaces_a_newer_one(
+    sandbox: Sandbox, page: Page, samples: Path
+) -> None:
+    """The answer to "AI" is held back until "phones" was answered: the list keeps the newer answer."""
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_ai(route: Route) -> None:
+        if json.loads(route.request.post_data or "{}").get("query") == "AI":
+            held.set()
+            await release.wait()
+        await route.continue_()
+
+    await page.route("**/api/chats/*/inline", slow_ai)
+    await open_chat(page, sandbox, 2)
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill(INLINE + "AI")
+    await held.wait()
+    await composer.fill(INLINE + "phones")
+    titles = page.get_by_test_id("inline-result-title")
+    phones = front_matter(samples / SAMPLE)["title"]
+    await expect(titles.first).to_have_text(phones)
+    async with page.expect_request_finished(lambda r: '"AI"' in (r.post_data or "")):
+        release.set()
+    # Let the page read the late answer (a macrotask after it arrived), then look again.
+    await page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 50))")
+    assert set(await titles.all_inner_texts()) == {phones}
+
+
+async def test_a_refused_answer_shows_the_emulators_reason_in_the_list(sandbox: Sandbox, page: Page) -> None:
+    await open_chat(page, sandbox, 1)
+    # Every query is already too old when the bot answers: Telegram (the emulator) refuses the answer.
+    sandbox.emulator.set_limits(callback_query_timeout=0.0)
+    try:
+        await page.get_by_test_id("composer-input").fill(INLINE + "Space")
+        status = page.get_by_test_id("inline-status")
+        await expect(status).to_have_text(
+            "The emulator refused the bot's answer: 400 Bad Request: query is too old and response timeout"
+            " expired or query ID is invalid"
+        )
+        await expect(status).to_have_class(re.compile(r"\bis-error\b"))
+        await expect(page.get_by_role("listbox", name="Inline results").get_by_role("option")).to_have_count(
+            0
+        )
+    finally:
+        sandbox.emulator.set_limits(callback_query_timeout=15.0)
