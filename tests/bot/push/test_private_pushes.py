@@ -92,11 +92,6 @@ async def test_it_remembers_a_bounded_number_of_chats() -> None:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
 async def made_private(
     emulator: BotApiEmulator, tmp_path: Path, database_url: str, clock: Clock
 ) -> AsyncIterator[Pushes]:
